@@ -1,0 +1,17 @@
+"""Compilation settings shared by every kernel module.
+
+``CACHE`` writes compiled kernels to ``__pycache__`` so that only the first
+run on a machine pays the compile time. Set ``FNNET_NUMBA_CACHE=0`` to turn
+it off (for example on a read-only install). Note numba#4807: processes that
+start at the same moment may race to write the cache; warm it once first.
+
+``FASTMATH`` stays off: fnnet promises NaN and saturation behaviour, and the
+reference agreement bounds assume IEEE arithmetic.
+"""
+
+from __future__ import annotations
+
+import os
+
+CACHE: bool = os.environ.get("FNNET_NUMBA_CACHE", "1") != "0"
+FASTMATH: bool = False
