@@ -1,0 +1,1 @@
+"""Data files shipped with fnnet; see ``fnnet.data.diabetes_csv``."""
