@@ -376,20 +376,30 @@ class EarlyStopping:
         return self.stopped
 
     def result(self, params: Tree, costs: list[float] | Array) -> tuple[Tree, History]:
-        last = len(costs) - 1
         if self.patience is None:
-            self.best_params, self.best_epoch = params, last
-        history = History(
-            _frozen(costs),
-            _frozen(self.val_costs) if self.val_costs else None,
-            _frozen(self.val_accuracies) if self.val_costs else None,
-            self.best_epoch,
-            self.stopped,
+            self.best_params, self.best_epoch = params, len(costs) - 1
+        history = make_history(
+            costs, self.val_costs, self.val_accuracies, self.best_epoch, self.stopped
         )
         return self.best_params, history
 
 
-def _frozen(values: list[float] | Array) -> Array:
-    arr = np.array(values, dtype=np.float64)
-    arr.setflags(write=False)
-    return arr
+def make_history(
+    costs: list[float],
+    val_costs: list[float],
+    val_accuracies: list[float],
+    best_epoch: int,
+    stopped: bool,
+) -> History:
+    """A :class:`History` of read-only float64 arrays (``None`` without validation)."""
+
+    def frozen(values: list[float]) -> Array | None:
+        if not values:
+            return None
+        arr = np.array(values, dtype=np.float64)
+        arr.setflags(write=False)
+        return arr
+
+    return History(
+        frozen(costs), frozen(val_costs), frozen(val_accuracies), best_epoch, stopped
+    )

@@ -1,0 +1,198 @@
+"""The compiled backend against its NumPy twin (``backend="numpy"``).
+
+DESIGN's bounds: after 1,000 epochs the parameters differ by at most 1e-9
+(float64) or 1e-4 (float32), and so do the per-epoch costs. The whole file
+also runs with ``NUMBA_DISABLE_JIT=1`` (then with fewer epochs), so that the
+kernels' Python bodies are checked line by line.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from numba import config
+
+import fnnet as fn
+from fnnet import optim
+from fnnet import testing as ft
+from fnnet.kernels.train import pack, unpack
+
+EPOCHS = 50 if config.DISABLE_JIT else 1000
+TOL = {np.float64: 1e-9, np.float32: 1e-4}
+RNG = np.random.default_rng(42)
+X5 = RNG.standard_normal((5, 60))
+LABELS = (X5[0] + X5[1] > 0).astype(float)[None, :]
+CLASSES = np.eye(3)[:, (X5[0] > 0.5).astype(int) + (X5[1] > 0).astype(int)]
+
+
+def both(params, X, Y, **kwargs):
+    """Train on both backends; return (numba, numpy) results."""
+    return (
+        fn.train(params, X, Y, backend="numba", **kwargs),
+        fn.train(params, X, Y, backend="numpy", **kwargs),
+    )
+
+
+def assert_agree(pair, dtype):
+    (p_jit, h_jit), (p_ref, h_ref) = pair
+    tol = TOL[dtype]
+    assert all(p_jit[k].dtype == p_ref[k].dtype == dtype for k in p_ref)
+    ft.assert_trees_close(p_jit, p_ref, atol=tol, rtol=0)
+    np.testing.assert_allclose(h_jit.costs, h_ref.costs, atol=tol, rtol=tol)
+    for field in ("val_costs", "val_accuracies"):
+        a, b = getattr(h_jit, field), getattr(h_ref, field)
+        assert (a is None) == (b is None)
+        if a is not None:
+            np.testing.assert_allclose(a, b, atol=tol, rtol=tol)
+    assert (h_jit.best_epoch, h_jit.stopped_early) == (
+        h_ref.best_epoch,
+        h_ref.stopped_early,
+    )
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_xor_agrees_after_1000_epochs(dtype):
+    X, Y = fn.data.logic_gate("xor")
+    params = fn.initialize((2, 4, 1), seed=0, dtype=dtype)
+    assert_agree(both(params, X, Y, epochs=EPOCHS, learning_rate=1.2), dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("hidden", ["tanh", "sigmoid", "relu"])
+def test_three_hidden_layers_agree(dtype, hidden):
+    params = fn.initialize((5, 8, 6, 4, 1), seed=1, dtype=dtype, scheme=hidden)
+    pair = both(params, X5, LABELS, epochs=EPOCHS, learning_rate=0.3, hidden=hidden)
+    assert_agree(pair, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    ("output", "Y"),
+    [("softmax", CLASSES), ("identity", X5[2:3] - X5[3:4]), ("sigmoid", LABELS)],
+)
+@pytest.mark.parametrize("make", [optim.sgd, optim.momentum, optim.adam])
+def test_outputs_and_optimizers_agree_with_minibatches(dtype, output, Y, make):
+    params = fn.initialize((5, 7, Y.shape[0]), seed=2, dtype=dtype)
+    lr = 0.01 if make is optim.adam else 0.05
+    pair = both(
+        params,
+        X5,
+        Y,
+        epochs=EPOCHS // 4,
+        optimizer=make(lr),
+        output=output,
+        batch_size=16,
+        seed=7,
+        l2=0.05,
+    )
+    assert_agree(pair, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_validation_and_early_stopping_agree(dtype):
+    params = fn.initialize((5, 16, 1), seed=3, dtype=dtype)
+    Xv, Yv = X5[:, :20] + 0.3, LABELS[:, :20]
+    pair = both(
+        params,
+        X5[:, 20:],
+        LABELS[:, 20:],
+        epochs=EPOCHS,
+        optimizer=optim.adam(0.05),
+        validation=(Xv, Yv),
+        patience=15,
+        batch_size=8,
+        seed=1,
+    )
+    assert_agree(pair, dtype)
+    assert pair[0][1].stopped_early
+
+
+@given(
+    problem=ft.problems(max_layers=3),
+    batch_size=st.integers(1, 9),
+    seed=st.integers(0, 99),
+)
+def test_random_problems_agree(problem, batch_size, seed):
+    params, X, Y, hidden, output = problem
+    pair = both(
+        params,
+        X,
+        Y,
+        epochs=5,
+        optimizer=optim.momentum(0.05),
+        hidden=hidden,
+        output=output,
+        batch_size=batch_size,
+        seed=seed,
+    )
+    assert_agree(pair, np.float64)
+
+
+def test_divergence_stops_at_the_same_epoch_with_the_same_message():
+    X, Y = fn.data.logic_gate("xor")
+    params = fn.initialize((2, 4, 1), seed=0)
+    kwargs = dict(epochs=100, learning_rate=1e8, hidden="relu", output="identity")
+    messages = []
+    for backend in ("numba", "numpy"):
+        with pytest.raises(FloatingPointError) as info:
+            fn.train(params, X * 100, Y, backend=backend, **kwargs)
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
+def test_callback_sees_every_epoch_in_order():
+    X, Y = fn.data.logic_gate("xor")
+    seen = []
+    _, history = fn.train(
+        fn.initialize((2, 4, 1)),
+        X,
+        Y,
+        epochs=300,
+        learning_rate=1.0,
+        backend="numba",
+        callback=lambda e, J: seen.append((e, J)),
+    )
+    assert seen == list(enumerate(history.costs.tolist()))
+
+
+def test_results_are_frozen_and_inputs_untouched():
+    X, Y = fn.data.three_bit()
+    params = fn.initialize((3, 4, 1), seed=0)
+    before = ft.snapshot(params, X, Y)
+    trained, history = fn.train(
+        params, X, Y, epochs=10, learning_rate=0.5, backend="numba"
+    )
+    ft.assert_trees_equal(before[0], params)
+    assert np.array_equal(before[1], X) and np.array_equal(before[2], Y)
+    assert isinstance(trained, fn.Tree) and not trained["W1"].flags.writeable
+    assert not history.costs.flags.writeable
+
+
+@given(ft.params())
+def test_pack_unpack_round_trip(params):
+    theta, layout = pack(params)
+    assert theta.ndim == 1 and theta.size == sum(v.size for v in params.values())
+    ft.assert_trees_equal(unpack(theta, layout), params)
+
+
+def test_foreign_optimizer_is_a_clear_error():
+    X, Y = fn.data.logic_gate("xor")
+    sgd = optim.sgd(0.1)
+    custom = optim.Optimizer(sgd.init, lambda p, g, s: (p, s), "sgd", sgd.hyperparams)
+    with pytest.raises(ValueError, match=r"backend='numba' runs fnnet\.optim"):
+        fn.train(
+            fn.initialize((2, 4, 1)), X, Y, epochs=1, optimizer=custom, backend="numba"
+        )
+
+
+def test_bad_input_never_reaches_numba():
+    X, Y = fn.data.logic_gate("xor")
+    params = fn.initialize((2, 4, 1))
+    with pytest.raises(ValueError, match="X has 3 rows but W1 expects 2"):
+        fn.train(
+            params, np.zeros((3, 4)), Y, epochs=1, learning_rate=1.0, backend="numba"
+        )
+    with pytest.raises(ValueError, match="X must be finite"):
+        fn.train(params, X * np.nan, Y, epochs=1, learning_rate=1.0, backend="numba")
