@@ -647,7 +647,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- parser
 
 TRAIN_EPILOG = f"""\
-defaults (truth tables: {", ".join(TABLES)} / CSV data, diabetes included):
+defaults for truth tables (gates, three_bit) / CSV data (files, diabetes):
   --hidden-sizes    4 (three_bit: none) / 8
   --epochs          {TABLE_DEFAULTS.epochs} / {CSV_DEFAULTS.epochs}
   --learning-rate   sgd {TABLE_DEFAULTS.sgd_rate} / {CSV_DEFAULTS.sgd_rate}; \
@@ -686,7 +686,7 @@ def _build_parser() -> argparse.ArgumentParser:
     """The ``fnnet`` parser and its subcommands."""
     parser = argparse.ArgumentParser(
         prog="fnnet",
-        description=__doc__,
+        description=(__doc__ or "").replace("``", ""),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -736,9 +736,19 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
     d = p.add_argument_group("data")
     d.add_argument("--target", help="the column to predict (required for CSV files)")
     d.add_argument("--features", nargs="+", metavar="NAME", help="default: the rest")
-    d.add_argument("--task", choices=TASKS, help="default auto (see fnnet.data)")
-    d.add_argument("--validation-fraction", type=float, metavar="F")
-    d.add_argument("--standardize", action=argparse.BooleanOptionalAction)
+    d.add_argument(
+        "--task",
+        choices=TASKS,
+        help="default auto: text or 2 values are classes, other numbers regression",
+    )
+    d.add_argument(
+        "--validation-fraction", type=float, metavar="F", help="share held out"
+    )
+    d.add_argument(
+        "--standardize",
+        action=argparse.BooleanOptionalAction,
+        help="scale features with training statistics",
+    )
     n = p.add_argument_group("network")
     widths = "hidden layer widths; no values: no hidden layer"
     n.add_argument("--hidden-sizes", nargs="*", type=int, metavar="N", help=widths)
@@ -752,11 +762,13 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _add_optimization_arguments(g: Any) -> None:
-    g.add_argument("--optimizer", choices=tuple(OPTIMIZERS), default="sgd")
-    g.add_argument("--learning-rate", type=float, metavar="RATE")
-    g.add_argument("--epochs", type=int, metavar="N")
+    g.add_argument(
+        "--optimizer", choices=tuple(OPTIMIZERS), default="sgd", help="default sgd"
+    )
+    g.add_argument("--learning-rate", type=float, metavar="RATE", help="see below")
+    g.add_argument("--epochs", type=int, metavar="N", help="see below")
     g.add_argument("--batch-size", type=int, metavar="N", help="default: full batch")
-    g.add_argument("--backend", choices=BACKENDS, default="numpy")
+    g.add_argument("--backend", choices=BACKENDS, default="numpy", help="default numpy")
     g.add_argument("--seed", type=int, help="initialization, split, batches (0)")
     g.add_argument("--patience", type=int, metavar="N", help="stop early (validation)")
     g.add_argument("--l2", type=float, metavar="LAMBDA", help="L2 penalty (0)")
