@@ -1,0 +1,107 @@
+"""The implementations under test, by name, in table order.
+
+``baseline`` (the tutorial loop of :mod:`bench.baseline`) and the two fnnet
+backends live here; PyTorch, JAX and scikit-learn in :mod:`bench.frameworks`.
+Each factory takes a :class:`~bench.workloads.Task` and returns a
+:class:`~bench.trial.Trial`, or raises :class:`~bench.trial.Unavailable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from . import baseline, frameworks
+from .trial import Outcome, Trial, Unavailable
+from .workloads import Task
+
+__all__ = ["IMPLEMENTATIONS", "REFERENCE"]
+
+#: The implementation every other one is checked against (when available).
+REFERENCE = "fnnet-numpy"
+
+
+def baseline_trial(task: Task) -> Trial:
+    """The tutorial-style loop of :mod:`bench.baseline`."""
+    w = task.workload
+
+    def run() -> Outcome:
+        params, costs = baseline.train(
+            task.params0,
+            task.X,
+            task.Y,
+            epochs=task.epochs,
+            learning_rate=w.learning_rate,
+            optimizer=w.optimizer,
+            hidden=w.hidden,
+            output=w.output,
+            batch_size=w.batch_size,
+            orders=task.orders,
+        )
+        return Outcome(params, costs)
+
+    return Trial("baseline", run)
+
+
+def _import_fnnet() -> Any:
+    try:
+        import fnnet as fn
+    except ImportError as exc:
+        raise Unavailable(f"fnnet is not importable ({exc})") from exc
+    if not hasattr(fn, "train") or not hasattr(fn, "initialize"):
+        raise Unavailable("fnnet is not importable yet (no fnnet.train)")
+    return fn
+
+
+def _fnnet_trial(task: Task, backend: str) -> Trial:
+    fn = _import_fnnet()
+    w = task.workload
+    kwargs: dict[str, Any] = {
+        "epochs": task.epochs,
+        "batch_size": w.batch_size,
+        "hidden": w.hidden,
+        "output": w.output,
+        "backend": backend,
+        "seed": 0,
+    }
+    if w.optimizer == "sgd":
+        kwargs["learning_rate"] = w.learning_rate
+    else:
+        kwargs["optimizer"] = getattr(fn.optim, w.optimizer)(w.learning_rate)
+
+    def run() -> Outcome:
+        try:
+            params, history = fn.train(task.params0, task.X, task.Y, **kwargs)
+        except (NotImplementedError, ValueError, ImportError) as exc:
+            if backend == "numpy" and not isinstance(exc, NotImplementedError):
+                raise
+            raise Unavailable(
+                f"backend={backend!r}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return Outcome(params, np.asarray(history.costs))
+
+    return Trial(f"fnnet-{backend}", run)
+
+
+def fnnet_numpy_trial(task: Task) -> Trial:
+    """``fnnet.train(..., backend="numpy")``, the reference."""
+    return _fnnet_trial(task, "numpy")
+
+
+def fnnet_numba_trial(task: Task) -> Trial:
+    """``fnnet.train(..., backend="numba")``, the compiled loop."""
+    return _fnnet_trial(task, "numba")
+
+
+#: Name -> factory, in table order. The baseline comes first.
+IMPLEMENTATIONS: Mapping[str, Callable[[Task], Trial]] = {
+    "baseline": baseline_trial,
+    "fnnet-numpy": fnnet_numpy_trial,
+    "fnnet-numba": fnnet_numba_trial,
+    "torch": frameworks.torch_trial,
+    "torch-1t": frameworks.torch_1t_trial,
+    "jax": frameworks.jax_trial,
+    "sklearn": frameworks.sklearn_trial,
+}
