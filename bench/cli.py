@@ -26,6 +26,8 @@ __all__ = ["main", "parse_args"]
 
 BENCH_DIR = Path(__file__).resolve().parent
 DEFAULT_REPEATS = {"quick": 3, "full": 5}
+#: Seconds of timed calls after which a row sits out the remaining rounds.
+DEFAULT_BUDGET_S = {"quick": 10.0, "full": 90.0}
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -42,6 +44,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--only", help="comma-separated workloads, e.g. xor,tabular")
     p.add_argument("--repeats", type=int, help="timed calls per implementation")
+    p.add_argument(
+        "--budget",
+        type=float,
+        help="seconds of timed calls per row and workload before it stops "
+        "(default: 10 quick, 90 full; 0: no limit)",
+    )
     p.add_argument(
         "--impls", help=f"comma-separated subset of {','.join(IMPLEMENTATIONS)}"
     )
@@ -110,7 +118,7 @@ def _run_workloads(
     for w in workloads:
         task = make_task(w, args.quick)
         _log(f"{w.name}: {task.epochs} epochs, {args.repeats} rounds ({_clock()})")
-        measurements = measure(task, factories, args.repeats)
+        measurements = measure(task, factories, args.repeats, args.budget or None)
         described.append(_describe_workload(w, task.epochs, task.data_source))
         rows += report.rows_for(task, measurements, REFERENCE)
         if task.init_source != "fnnet":
@@ -122,10 +130,17 @@ def _scaling(args: argparse.Namespace, workloads: Sequence[Workload]) -> str:
     if args.quick:
         scaled = ", ".join(f"{w.name} {w.quick_epochs}/{w.epochs}" for w in workloads)
         return (
-            f"Quick mode: epochs scaled down ({scaled}), {args.repeats} rounds; "
-            "per-epoch times are comparable with a full run, first-call times are not."
+            f"Quick mode: epochs scaled down ({scaled}), {args.repeats} rounds, "
+            f"{_budget(args)}; per-epoch times are comparable with a full run, "
+            "first-call times are not."
         )
-    return f"Full mode: all epochs, {args.repeats} rounds."
+    return f"Full mode: all epochs, {args.repeats} rounds, {_budget(args)}."
+
+
+def _budget(args: argparse.Namespace) -> str:
+    if not args.budget:
+        return "no time budget"
+    return f"a row stops after {args.budget:g} s of timed calls"
 
 
 def _stem(args: argparse.Namespace, date: str, mode: str) -> str:
@@ -162,8 +177,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     mode = "quick" if args.quick else "full"
     args.repeats = args.repeats or DEFAULT_REPEATS[mode]
+    if args.budget is None:
+        args.budget = DEFAULT_BUDGET_S[mode]
     workloads, factories = select(args.only), _factories(args)
-    started = time.perf_counter()
+    started, load_at_start = time.perf_counter(), machine.load_average()
     _log("matmul peak ...")
     sizes, calls = ((1024,), 3) if args.quick else ((1024, 2048), 5)
     peak = machine.matmul_peak(sizes, calls)
@@ -189,7 +206,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
         "scaling": _scaling(args, workloads),
         "repeats": args.repeats,
+        "budget_s": args.budget or None,
         "machine": machine.describe(),
+        "load_average_at_start": load_at_start,
         "matmul_peak": peak,
         "workloads": described,
         "results": rows,

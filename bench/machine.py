@@ -157,9 +157,18 @@ def environment() -> dict[str, str | None]:
     return {name: os.environ.get(name) for name in ENV_VARS}
 
 
+def load_average() -> list[float] | None:
+    """The 1, 5 and 15 minute load averages (how busy the machine was)."""
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
 def describe() -> dict[str, Any]:
     """Everything above, as one JSON-ready mapping."""
     return {
+        "load_average": load_average(),
         "cpu": cpu_model(),
         "platform": platform.platform(),
         "python": sys.version.split()[0],

@@ -268,6 +268,21 @@ def _probe_lines(
     return lines
 
 
+def _load_line(report: Mapping[str, Any]) -> str:
+    start, end = report.get("load_average_at_start"), report["machine"]["load_average"]
+    if not end:
+        return "- Load average: unknown"
+
+    def fmt(load: Sequence[float] | None) -> str:
+        return " / ".join(f"{x:.2f}" for x in load) if load else "unknown"
+
+    return (
+        f"- Load average (1 / 5 / 15 min): {fmt(start)} at the start, {fmt(end)} "
+        f"at the end, on {report['machine']['cores']} cores (more than that "
+        "means other work competed for the CPU)"
+    )
+
+
 def markdown(report: Mapping[str, Any], chart: str | None) -> str:
     """The whole report as Markdown; ``chart`` is the PNG's relative path."""
     meta = report["machine"]
@@ -277,6 +292,7 @@ def markdown(report: Mapping[str, Any], chart: str | None) -> str:
         f"Command: `{report['command']}`. {report['scaling']}",
         "",
         *_machine_lines(meta),
+        _load_line(report),
         "",
         "## Workloads",
         "",
@@ -285,7 +301,8 @@ def markdown(report: Mapping[str, Any], chart: str | None) -> str:
         "## Results",
         "",
         f"Median time per epoch over {report['repeats']} interleaved calls per "
-        "implementation after one warm-up call (*first call*, which includes any "
+        "implementation (fewer where a row ran out of its time budget) "
+        "after one warm-up call (*first call*, which includes any "
         "compilation); *spread* is the interquartile range of the calls relative to "
         "their median; *speedup* = baseline time / implementation time; *check* "
         "compares final parameters and costs with the reference "

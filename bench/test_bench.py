@@ -246,6 +246,18 @@ def test_measure_interleaves_and_survives_unavailable_and_broken() -> None:
     assert len(result["a"].call_times_s) == 3 and result["a"].first_call_s is not None
 
 
+def test_a_row_over_its_time_budget_sits_out_the_remaining_rounds() -> None:
+    def factory(task: object) -> Trial:
+        return Trial("slow", _fake_outcome)
+
+    task = make_task(WORKLOADS[0], quick=True, epochs=2)
+    (meas,) = timing.measure(task, {"slow": factory}, repeats=4, budget_s=1e-12)
+    assert len(meas.call_times_s) == 1
+    assert "1/4 calls (time budget)" in meas.note
+    (meas,) = timing.measure(task, {"slow": factory}, repeats=4, budget_s=None)
+    assert len(meas.call_times_s) == 4 and meas.note == ""
+
+
 def test_fnnet_numba_row_is_not_available_or_agrees() -> None:
     _fnnet_or_skip()
     from bench.impls import IMPLEMENTATIONS, REFERENCE

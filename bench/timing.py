@@ -113,10 +113,23 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _over_budget(m: Measurement, budget_s: float | None) -> bool:
+    """True once a row's timed calls add up to ``budget_s`` (it keeps >= 1 call)."""
+    return budget_s is not None and sum(m.call_times_s) >= budget_s
+
+
 def measure(
-    task: Task, factories: Mapping[str, Callable[[Task], Trial]], repeats: int
+    task: Task,
+    factories: Mapping[str, Callable[[Task], Trial]],
+    repeats: int,
+    budget_s: float | None = None,
 ) -> list[Measurement]:
     """Warm up every implementation, then time them in interleaved rounds.
+
+    A row whose timed calls already took ``budget_s`` seconds in all sits
+    out the remaining rounds (so one pathologically slow row cannot hold the
+    run hostage); its ``call_times_s`` then has fewer than ``repeats``
+    entries and its note says so.
 
     Returns
     -------
@@ -132,14 +145,19 @@ def measure(
         _log(f"  {name:12s} first call: {_fmt(results[name])}")
     for order in rotations(list(trials), repeats):
         for name in order:
-            if results[name].status != "ok":
+            meas = results[name]
+            if meas.status != "ok" or _over_budget(meas, budget_s):
                 continue
             try:
                 elapsed, _ = _call(trials[name])
             except Exception as exc:
-                results[name].status, results[name].note = "error", _describe(exc)
+                meas.status, meas.note = "error", _describe(exc)
                 continue
-            results[name].call_times_s.append(elapsed)
+            meas.call_times_s.append(elapsed)
+    for meas in results.values():
+        if meas.status == "ok" and len(meas.call_times_s) < repeats:
+            short = f"{len(meas.call_times_s)}/{repeats} calls (time budget)"
+            meas.note = f"{meas.note}; {short}" if meas.note else short
     return list(results.values())
 
 
