@@ -19,11 +19,10 @@ import csv
 import io
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -32,6 +31,7 @@ from . import __version__, data
 from ._validation import check_fraction, check_positive_float, check_positive_int
 from .activations import HIDDEN, OUTPUTS
 from .data import Dataset, Standardizer
+from .io import atomic_write
 from .losses import CANONICAL_LOSS, cost
 from .model import (
     TASK_OUTPUTS,
@@ -384,7 +384,7 @@ def _write_plot(path: str, run: Run) -> None:
     ax.set(xlabel="epoch", ylabel=f"cost ({loss})", title=title)
     ax.grid(alpha=0.3)
     ax.legend()
-    _write_atomic(path, lambda f: fig.savefig(f, format="png", dpi=110))
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=110))
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
@@ -565,31 +565,6 @@ def _cell(value: Any) -> str:
     return value if isinstance(value, str) else repr(float(value))
 
 
-def _write_atomic(path: str | Path, write: Callable[[IO[bytes]], Any]) -> None:
-    """Write a file through a temporary file in its directory and ``os.replace``."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, _file_mode(path))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _file_mode(path: Path) -> int:
-    """Keep an existing file's mode; a new file gets the usual 0o666 minus umask."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
 def _cmd_predict(args: argparse.Namespace) -> int:
     """``fnnet predict``: predict every row of DATA with a model, as CSV."""
     model = load_model(args.model)
@@ -601,7 +576,7 @@ def _cmd_predict(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        _write_atomic(args.out, lambda f: f.write(text.encode("utf-8")))
+        atomic_write(args.out, lambda f: f.write(text.encode("utf-8")))
     return 0
 
 

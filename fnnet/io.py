@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -56,21 +56,49 @@ def save(path: str | os.PathLike[str], params: Mapping[str, Any], **meta: Any) -
     (True, {'hidden': 'tanh'})
     """
     check_params(params)
-    path = Path(path)
     arrays, header = _pack(params, meta)
+    header_array = np.array(json.dumps(header))
+    return atomic_write(
+        path, lambda f: np.savez(f, **{_HEADER: header_array}, **arrays)
+    )
+
+
+def atomic_write(
+    path: str | os.PathLike[str], write: Callable[[IO[bytes]], Any]
+) -> Path:
+    """Create or replace ``path`` with what ``write(file)`` writes, atomically.
+
+    The bytes go to a new temporary file in the same directory, are flushed to
+    disk, and the file is then renamed over ``path`` (``os.replace``), so a
+    reader sees the old file or the whole new one, never half of it. If
+    ``write`` fails, the temporary file is removed and ``path`` is untouched.
+    A new file gets the usual permissions (0o666 less the umask); a replaced
+    file keeps its own.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "hello.txt"
+    >>> atomic_write(target, lambda f: f.write(b"hi")).read_bytes()
+    b'hi'
+    """
+    path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(
-            f"cannot save to {path}: directory {path.parent} does not exist"
+            f"cannot write {path}: directory {path.parent} does not exist"
         )
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
     try:
         with os.fdopen(fd, "wb") as f:
-            np.savez(f, **{_HEADER: np.array(json.dumps(header))}, **arrays)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path
 
@@ -121,6 +149,8 @@ def load(path: str | os.PathLike[str]) -> tuple[Tree, dict[str, Any]]:
         raise FileNotFoundError(f"no such model file: {path}")
     if path.is_dir():
         raise ValueError(f"{path} is a directory, not an fnnet model file")
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path} is not a readable fnnet .npz file: not a zip archive")
     try:
         with np.load(path, allow_pickle=False) as npz:
             contents = {name: npz[name] for name in npz.files}

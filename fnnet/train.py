@@ -325,7 +325,8 @@ def _train_numpy(s: Setup) -> tuple[Tree, History]:
             raise epoch_failed(epoch, J, costs)
         costs.append(J)
         if s.X_val is not None:
-            metrics = evaluate(params, s.X_val, s.Y_val, s.hidden, s.output, s.loss)
+            with np.errstate(over="ignore", invalid="ignore"):  # checked in record
+                metrics = evaluate(params, s.X_val, s.Y_val, s.hidden, s.output, s.loss)
             tracker.record(epoch, params, *metrics)
         if s.callback is not None:
             s.callback(epoch, J)

@@ -36,12 +36,12 @@ directory, then ``os.replace``), with LF line ends and no trailing spaces.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import pathlib
-import tempfile
 
 import numpy as np
+
+from fnnet.io import atomic_write
 
 SEED = 0
 N_ROWS = 400
@@ -96,19 +96,7 @@ def write_diabetes_csv(
     """Write the data set to ``path`` atomically and return the path."""
     path = pathlib.Path(path)
     data = csv_text(make_rows(seed, n_rows)).encode("ascii")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write(path, lambda file: file.write(data))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -152,3 +152,30 @@ def test_load_missing_file_and_directory(tmp_path):
         fn.load(tmp_path / "nope.npz")
     with pytest.raises(ValueError, match="is a directory"):
         fn.load(tmp_path)
+
+
+def test_atomic_write_keeps_modes_and_cleans_up(tmp_path):
+    from fnnet.io import atomic_write
+
+    target = tmp_path / "out.bin"
+    atomic_write(target, lambda f: f.write(b"one"))
+    target.chmod(0o640)
+    atomic_write(target, lambda f: f.write(b"two"))
+    assert target.read_bytes() == b"two" and target.stat().st_mode & 0o777 == 0o640
+    with pytest.raises(RuntimeError, match="boom"):
+        atomic_write(
+            target,
+            lambda f: (
+                f.write(b"partial"),
+                (_ for _ in ()).throw(RuntimeError("boom")),
+            ),
+        )
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.bin"]
+
+
+def test_load_says_not_a_zip_for_other_files(tmp_path):
+    path = tmp_path / "picture.npz"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    with pytest.raises(ValueError, match="not a zip archive"):
+        fn.load(path)
