@@ -14,10 +14,11 @@ for a shorter last batch, one for validation) is made once per call, before
 the first epoch: the epoch loop allocates nothing and creates no views, which
 matters at XOR size, where making a view costs as much as a layer.
 
-Products are written as rows of ``axpy`` (``Z[i, :] += w * A[p, :]``) or as
-dot products with four independent partial sums: both vectorize without
-``fastmath``. Summation order therefore differs from BLAS, which is why the
-backends agree to rounding, not bit for bit.
+Products of ``BLAS_MIN_MACS`` multiply-adds or more go to BLAS through
+``np.dot`` (which is why Numba needs SciPy here); smaller ones, where a BLAS
+call would cost more than the arithmetic, are plain loop nests. Either way the
+summation order differs from NumPy's, which is why the backends agree to
+rounding, not bit for bit.
 
 Codes: activations ``TANH, SIGMOID, RELU, SOFTMAX, IDENTITY``; optimizers
 ``SGD, MOMENTUM, ADAM``. ``hyper`` holds, in the parameters' dtype,
@@ -37,8 +38,20 @@ from fnnet.kernels._math import vexp, vsigmoid, vtanh
 TANH, SIGMOID, RELU, SOFTMAX, IDENTITY = 0, 1, 2, 3, 4
 SGD, MOMENTUM, ADAM = 0, 1, 2
 OK, STOPPED, TRAIN_FAILED, VAL_FAILED = 0, 1, 2, 3
+#: Products with at least this many multiply-adds go to BLAS (``np.dot``).
+BLAS_MIN_MACS = 4096
 
 _jit = njit(cache=CACHE, fastmath=FASTMATH, error_model="numpy")
+
+
+@_jit
+def _blas(n, k, m):
+    """True when an ``(n, k) @ (k, m)`` product is big enough for BLAS.
+
+    Below the threshold a loop nest wins: a BLAS call costs a few hundred
+    nanoseconds before it multiplies anything, more than a whole XOR epoch.
+    """
+    return n * k * m >= BLAS_MIN_MACS
 
 
 @_jit
@@ -46,34 +59,18 @@ def _affine(W, b, A, Z):
     """``Z = W @ A + b``. Twin: ``Z = W @ A; Z += b`` in ``network._forward``."""
     n, k = W.shape
     m = A.shape[1]
+    if _blas(n, k, m):
+        np.dot(W, A, Z)
+        for i in range(n):
+            for j in range(m):
+                Z[i, j] += b[i]
+        return
     for i in range(n):
         for j in range(m):
-            Z[i, j] = 0.0
-        for p in range(k):
-            w = W[i, p]
-            for j in range(m):
-                Z[i, j] += w * A[p, j]
-        bi = b[i]
-        for j in range(m):
-            Z[i, j] += bi
-
-
-@_jit
-def _dot(x, y):
-    """``x @ y`` for 1-D arrays, with four partial sums so that it vectorizes."""
-    n = x.shape[0]
-    s0 = s1 = s2 = s3 = x.dtype.type(0)
-    j = 0
-    while j + 4 <= n:
-        s0 += x[j] * y[j]
-        s1 += x[j + 1] * y[j + 1]
-        s2 += x[j + 2] * y[j + 2]
-        s3 += x[j + 3] * y[j + 3]
-        j += 4
-    while j < n:
-        s0 += x[j] * y[j]
-        j += 1
-    return (s0 + s1) + (s2 + s3)
+            acc = W[i, 0] * A[0, j]
+            for p in range(1, k):
+                acc += W[i, p] * A[p, j]
+            Z[i, j] = acc + b[i]
 
 
 @_jit
@@ -84,16 +81,24 @@ def _weight_grads(dZ, A, W, l2_over_m, dW, db):
     ``network._backward``.
     """
     n, k = dW.shape
+    m = dZ.shape[1]
+    if _blas(n, k, m):
+        np.dot(dZ, A.T, dW)
+    else:
+        for i in range(n):
+            for p in range(k):
+                acc = dZ[i, 0] * A[p, 0]
+                for j in range(1, m):
+                    acc += dZ[i, j] * A[p, j]
+                dW[i, p] = acc
     for i in range(n):
-        for p in range(k):
-            dW[i, p] = _dot(dZ[i], A[p])
         if l2_over_m != 0.0:
             for p in range(k):
                 dW[i, p] += l2_over_m * W[i, p]
-        s = dZ.dtype.type(0)
-        for j in range(dZ.shape[1]):
-            s += dZ[i, j]
-        db[i] = s
+        acc = dZ[i, 0]
+        for j in range(1, m):
+            acc += dZ[i, j]
+        db[i] = acc
 
 
 @_jit
@@ -105,14 +110,15 @@ def _back_hidden(W, dZ, A_prev, hidden, dZ_prev):
     """
     n, k = W.shape
     m = dZ.shape[1]
-    for p in range(k):
-        for j in range(m):
-            dZ_prev[p, j] = 0.0
-    for i in range(n):
+    if _blas(k, n, m):
+        np.dot(W.T, dZ, dZ_prev)
+    else:
         for p in range(k):
-            w = W[i, p]
             for j in range(m):
-                dZ_prev[p, j] += w * dZ[i, j]
+                acc = W[0, p] * dZ[0, j]
+                for i in range(1, n):
+                    acc += W[i, p] * dZ[i, j]
+                dZ_prev[p, j] = acc
     for p in range(k):
         for j in range(m):
             a = A_prev[p, j]
@@ -125,30 +131,31 @@ def _back_hidden(W, dZ, A_prev, hidden, dZ_prev):
 
 
 @_jit
-def _softmax(Z, A, scratch):
+def _softmax(Z, A, a, scratch):
     """Column-wise softmax with the column maximum subtracted.
 
-    Twin: ``fnnet.activations.softmax``. ``scratch`` holds at least ``2 m``
-    values (column maxima and sums), so nothing is allocated.
+    Twin: ``fnnet.activations.softmax``. ``a`` is the flat view of ``A``;
+    ``scratch`` holds at least ``m`` values (the column maxima, then sums),
+    so nothing is allocated.
     """
     n, m = Z.shape
-    top, total = scratch[:m], scratch[m : 2 * m]
-    top[:] = Z[0]
+    for j in range(m):
+        scratch[j] = Z[0, j]
     for i in range(1, n):
         for j in range(m):
-            top[j] = max(top[j], Z[i, j])
+            scratch[j] = max(scratch[j], Z[i, j])
     for i in range(n):
         for j in range(m):
-            A[i, j] = Z[i, j] - top[j]
-    flat = A.reshape(n * m)
-    vexp(flat, flat)
-    total[:] = 0.0
+            A[i, j] = Z[i, j] - scratch[j]
+    vexp(a, a)
+    for j in range(m):
+        scratch[j] = A[0, j]
+    for i in range(1, n):
+        for j in range(m):
+            scratch[j] += A[i, j]
     for i in range(n):
         for j in range(m):
-            total[j] += A[i, j]
-    for i in range(n):
-        for j in range(m):
-            A[i, j] /= total[j]
+            A[i, j] /= scratch[j]
 
 
 @_jit
@@ -165,9 +172,10 @@ def _activate(code, Z, A, z, a, scratch):
         for i in range(z.shape[0]):
             a[i] = max(z[i], 0.0)
     elif code == SOFTMAX:
-        _softmax(Z, A, scratch)
+        _softmax(Z, A, a, scratch)
     else:
-        a[:] = z
+        for i in range(z.shape[0]):
+            a[i] = z[i]
 
 
 @_jit
@@ -291,7 +299,8 @@ def _penalty(Ws, l2, m):
     s = 0.0
     for W in Ws:
         for i in range(W.shape[0]):
-            s += _dot(W[i], W[i])
+            for p in range(W.shape[1]):
+                s += W[i, p] * W[i, p]
     return l2 / (2 * m) * s
 
 
@@ -359,7 +368,8 @@ def _improved(cost, e, theta, best, best_meta):
     """
     if cost < best_meta[0]:
         best_meta[0], best_meta[1] = cost, best_meta[2] + e
-        best[:] = theta
+        for i in range(theta.shape[0]):
+            best[i] = theta[i]
 
 
 @_jit
@@ -424,7 +434,7 @@ def _epochs(
     val = _buffers(layout, Xv.shape[1], theta)
     hyp = np.zeros(8, theta.dtype)
     hyp[:6] = hyper
-    scratch = np.empty(2 * max(m, Xv.shape[1]), theta.dtype)
+    scratch = np.empty(max(m, Xv.shape[1]), theta.dtype)
     metrics = np.full((3, epochs), np.nan)
     for e in range(epochs):
         J = 0.0
