@@ -1,27 +1,33 @@
 """The compiled training loop: whole epochs of forward, backward and update.
 
 Twin: ``fnnet.train._train_numpy`` (the public NumPy functions in a loop).
-Every function here mirrors one step of that reference and says which; the
+Every function here mirrors one step of that reference and names it; the
 tests in ``tests/test_kernels.py`` hold the pair together.
 
-Data layout. The wrapper (:mod:`fnnet.kernels.train`) packs the parameters
-into one flat vector ``theta`` in layer order (``W1`` row-major, ``b1``, ``W2``,
-...); ``layout[l] = (n_l, n_{l-1}, offset of W, offset of b)``. Gradients and
-optimizer moments are flat vectors of the same length, so an optimizer step is
-one loop. Every view (``W``, ``b``, ``dW``, ``db`` inside the flat vectors) and
-every buffer (``Z``, ``A``, ``dZ`` per layer, one set for full minibatches, one
-for a shorter last batch, one for validation) is made once per call, before
-the first epoch: the epoch loop allocates nothing and creates no views, which
-matters at XOR size, where making a view costs as much as a layer.
+Data layout. Everything is a flat vector, indexed by offsets, so that the
+epoch loop creates no array views and no lists: at XOR size, where a whole
+epoch is a few hundred nanoseconds, the reference counting behind each view
+would cost more than the arithmetic.
+
+- ``theta`` holds the parameters in layer order (``W1`` row-major, ``b1``,
+  ``W2``, ...); ``layout[l] = (n, k, w_at, b_at)`` gives layer ``l + 1``'s
+  shape ``W: (n, k)`` and where ``W`` and ``b`` start. Gradients and optimizer
+  moments are flat vectors of the same length, so an optimizer step is one
+  loop.
+- A batch of ``m`` examples is stored row-major with row stride ``m``: the
+  inputs ``(n_x, m)``, and for each layer its ``Z``, ``A`` and ``dZ``, one
+  layer after the other in three buffers (``offsets[l]`` is where layer
+  ``l + 1`` starts). The buffers are allocated once per call with room for the
+  largest batch; a shorter last batch uses a smaller stride.
 
 Products of ``BLAS_MIN_MACS`` multiply-adds or more go to BLAS through
 ``np.dot`` (which is why Numba needs SciPy here); smaller ones, where a BLAS
-call would cost more than the arithmetic, are plain loop nests. Either way the
+call costs more than the arithmetic, are plain loop nests. Either way the
 summation order differs from NumPy's, which is why the backends agree to
 rounding, not bit for bit.
 
 Codes: activations ``TANH, SIGMOID, RELU, SOFTMAX, IDENTITY``; optimizers
-``SGD, MOMENTUM, ADAM``. ``hyper`` holds, in the parameters' dtype,
+``SGD, MOMENTUM, ADAM``. ``hyper`` holds
 ``(lr, beta or beta1, 1 - beta1, beta2, 1 - beta2, eps)`` in float64; the
 kernel rounds them to the parameters' dtype once, as NumPy does when the
 reference combines Python floats with arrays.
@@ -32,8 +38,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from fnnet.kernels import _math as M
 from fnnet.kernels._config import CACHE, FASTMATH
-from fnnet.kernels._math import vexp, vsigmoid, vtanh
 
 TANH, SIGMOID, RELU, SOFTMAX, IDENTITY = 0, 1, 2, 3, 4
 SGD, MOMENTUM, ADAM = 0, 1, 2
@@ -42,227 +48,234 @@ OK, STOPPED, TRAIN_FAILED, VAL_FAILED = 0, 1, 2, 3
 BLAS_MIN_MACS = 4096
 
 _jit = njit(cache=CACHE, fastmath=FASTMATH, error_model="numpy")
+_inl = njit(fastmath=FASTMATH, error_model="numpy", inline="always")
 
 
 @_jit
-def _blas(n, k, m):
-    """True when an ``(n, k) @ (k, m)`` product is big enough for BLAS.
-
-    Below the threshold a loop nest wins: a BLAS call costs a few hundred
-    nanoseconds before it multiplies anything, more than a whole XOR epoch.
-    """
-    return n * k * m >= BLAS_MIN_MACS
+def vexp(x, out, start, stop):
+    if x.itemsize == 4:
+        for q in range(start, stop):
+            out[q] = M._exp_f32(np.float64(x[q]))
+    else:
+        for q in range(start, stop):
+            out[q] = M._exp_f64(np.float64(x[q]))
 
 
 @_jit
-def _affine(W, b, A, Z):
-    """``Z = W @ A + b``. Twin: ``Z = W @ A; Z += b`` in ``network._forward``."""
-    n, k = W.shape
-    m = A.shape[1]
-    if _blas(n, k, m):
-        np.dot(W, A, Z)
+def vtanh(x, out, start, stop):
+    if x.itemsize == 4:
+        for q in range(start, stop):
+            out[q] = M._tanh_f32(np.float64(x[q]))
+    else:
+        for q in range(start, stop):
+            out[q] = M._tanh_f64(np.float64(x[q]))
+
+
+@_jit
+def vsigmoid(x, out, start, stop):
+    if x.itemsize == 4:
+        for q in range(start, stop):
+            out[q] = M._sigmoid_f32(np.float64(x[q]))
+    else:
+        for q in range(start, stop):
+            out[q] = M._sigmoid_f64(np.float64(x[q]))
+
+
+@_jit
+def _matrix(flat, at, rows, cols):
+    """The ``(rows, cols)`` matrix stored row-major in ``flat`` from ``at``."""
+    return flat[at : at + rows * cols].reshape((rows, cols))
+
+
+@_inl
+def _affine(theta, w_at, b_at, n, k, A, a_at, m, Z, z_at):
+    """``Z = W @ A + b`` for one layer. Twin: ``Z = W @ A; Z += b``."""
+    if n * k * m >= BLAS_MIN_MACS:
+        W = _matrix(theta, w_at, n, k)
+        np.dot(W, _matrix(A, a_at, k, m), _matrix(Z, z_at, n, m))
         for i in range(n):
             for j in range(m):
-                Z[i, j] += b[i]
+                Z[z_at + i * m + j] += theta[b_at + i]
         return
     for i in range(n):
         for j in range(m):
-            acc = W[i, 0] * A[0, j]
+            acc = theta[w_at + i * k] * A[a_at + j]
             for p in range(1, k):
-                acc += W[i, p] * A[p, j]
-            Z[i, j] = acc + b[i]
+                acc += theta[w_at + i * k + p] * A[a_at + p * m + j]
+            Z[z_at + i * m + j] = acc + theta[b_at + i]
 
 
-@_jit
-def _weight_grads(dZ, A, W, l2_over_m, dW, db):
-    """``dW = dZ @ A.T (+ l2/m W)``, ``db = dZ.sum(axis=1)``.
+@_inl
+def _weight_grads(dZ, d_at, A, a_at, theta, grads, w_at, b_at, n, k, m, l2_over_m):
+    """``dW = dZ @ A.T (+ l2/m W)`` and ``db = dZ.sum(axis=1)`` into ``grads``.
 
     Twin: the ``grads[f"W{l}"]`` and ``grads[f"b{l}"]`` lines of
     ``network._backward``.
     """
-    n, k = dW.shape
-    m = dZ.shape[1]
-    if _blas(n, k, m):
-        np.dot(dZ, A.T, dW)
+    if n * k * m >= BLAS_MIN_MACS:
+        dW = _matrix(grads, w_at, n, k)
+        np.dot(_matrix(dZ, d_at, n, m), _matrix(A, a_at, k, m).T, dW)
     else:
         for i in range(n):
             for p in range(k):
-                acc = dZ[i, 0] * A[p, 0]
+                acc = dZ[d_at + i * m] * A[a_at + p * m]
                 for j in range(1, m):
-                    acc += dZ[i, j] * A[p, j]
-                dW[i, p] = acc
+                    acc += dZ[d_at + i * m + j] * A[a_at + p * m + j]
+                grads[w_at + i * k + p] = acc
     for i in range(n):
         if l2_over_m != 0.0:
             for p in range(k):
-                dW[i, p] += l2_over_m * W[i, p]
-        acc = dZ[i, 0]
+                grads[w_at + i * k + p] += l2_over_m * theta[w_at + i * k + p]
+        acc = dZ[d_at + i * m]
         for j in range(1, m):
-            acc += dZ[i, j]
-        db[i] = acc
+            acc += dZ[d_at + i * m + j]
+        grads[b_at + i] = acc
 
 
-@_jit
-def _back_hidden(W, dZ, A_prev, hidden, dZ_prev):
-    """``dZ_prev = (W.T @ dZ) * g'(A_prev)``, ``g'`` as a function of the output.
+@_inl
+def _back_hidden(theta, w_at, n, k, dZ, d_at, A, a_at, hidden, out, o_at, m):
+    """``out = (W.T @ dZ) * g'(A)``, with ``g'`` a function of the output ``A``.
 
     Twin: the ``dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[hidden](A_prev)``
     line of ``network._backward``.
     """
-    n, k = W.shape
-    m = dZ.shape[1]
-    if _blas(k, n, m):
-        np.dot(W.T, dZ, dZ_prev)
+    if n * k * m >= BLAS_MIN_MACS:
+        W = _matrix(theta, w_at, n, k)
+        np.dot(W.T, _matrix(dZ, d_at, n, m), _matrix(out, o_at, k, m))
     else:
         for p in range(k):
             for j in range(m):
-                acc = W[0, p] * dZ[0, j]
+                acc = theta[w_at + p] * dZ[d_at + j]
                 for i in range(1, n):
-                    acc += W[i, p] * dZ[i, j]
-                dZ_prev[p, j] = acc
-    for p in range(k):
-        for j in range(m):
-            a = A_prev[p, j]
-            if hidden == TANH:
-                dZ_prev[p, j] *= 1.0 - a * a
-            elif hidden == SIGMOID:
-                dZ_prev[p, j] *= a * (1.0 - a)
-            elif a <= 0.0:
-                dZ_prev[p, j] = 0.0
+                    acc += theta[w_at + i * k + p] * dZ[d_at + i * m + j]
+                out[o_at + p * m + j] = acc
+    for q in range(k * m):
+        a = A[a_at + q]
+        if hidden == TANH:
+            out[o_at + q] *= 1.0 - a * a
+        elif hidden == SIGMOID:
+            out[o_at + q] *= a * (1.0 - a)
+        elif a <= 0.0:
+            out[o_at + q] = 0.0
 
 
 @_jit
-def _softmax(Z, A, a, scratch):
+def _softmax(Z, A, at, n, m, scratch):
     """Column-wise softmax with the column maximum subtracted.
 
-    Twin: ``fnnet.activations.softmax``. ``a`` is the flat view of ``A``;
-    ``scratch`` holds at least ``m`` values (the column maxima, then sums),
-    so nothing is allocated.
+    Twin: ``fnnet.activations.softmax``. ``scratch`` holds at least ``m``
+    values (the column maxima, then the sums), so nothing is allocated.
     """
-    n, m = Z.shape
     for j in range(m):
-        scratch[j] = Z[0, j]
+        scratch[j] = Z[at + j]
     for i in range(1, n):
         for j in range(m):
-            scratch[j] = max(scratch[j], Z[i, j])
+            scratch[j] = max(scratch[j], Z[at + i * m + j])
     for i in range(n):
         for j in range(m):
-            A[i, j] = Z[i, j] - scratch[j]
-    vexp(a, a)
+            A[at + i * m + j] = Z[at + i * m + j] - scratch[j]
+    vexp(A, A, at, at + n * m)
     for j in range(m):
-        scratch[j] = A[0, j]
+        scratch[j] = A[at + j]
     for i in range(1, n):
         for j in range(m):
-            scratch[j] += A[i, j]
+            scratch[j] += A[at + i * m + j]
     for i in range(n):
         for j in range(m):
-            A[i, j] /= scratch[j]
+            A[at + i * m + j] /= scratch[j]
 
 
-@_jit
-def _activate(code, Z, A, z, a, scratch):
-    """``A = g(Z)``; ``z`` and ``a`` are flat views of ``Z`` and ``A``.
-
-    Twin: ``fnnet.activations.ACTIVATIONS``.
-    """
+@_inl
+def _activate(code, Z, A, at, n, m, scratch):
+    """``A = g(Z)`` for one layer. Twin: ``fnnet.activations.ACTIVATIONS``."""
+    stop = at + n * m
     if code == TANH:
-        vtanh(z, a)
+        vtanh(Z, A, at, stop)
     elif code == SIGMOID:
-        vsigmoid(z, a)
-    elif code == RELU:
-        for i in range(z.shape[0]):
-            a[i] = max(z[i], 0.0)
+        vsigmoid(Z, A, at, stop)
     elif code == SOFTMAX:
-        _softmax(Z, A, a, scratch)
+        _softmax(Z, A, at, n, m, scratch)
+    elif code == RELU:
+        for q in range(at, stop):
+            A[q] = max(Z[q], 0.0)
     else:
-        for i in range(z.shape[0]):
-            a[i] = z[i]
+        for q in range(at, stop):
+            A[q] = Z[q]
 
 
-@_jit
-def _views(flat, layout):
-    """Lists of ``W`` (2-D) and ``b`` (1-D) views of each layer inside ``flat``."""
-    L = layout.shape[0]
-    Ws = [
-        flat[layout[l, 2] : layout[l, 3]].reshape((layout[l, 0], layout[l, 1]))
-        for l in range(L)
-    ]
-    bs = [flat[layout[l, 3] : layout[l, 3] + layout[l, 0]] for l in range(L)]
-    return Ws, bs
+@_inl
+def _offsets(layout, m, offsets):
+    """Where each layer's block starts in the Z, A and dZ buffers (stride m)."""
+    at = 0
+    for l in range(layout.shape[0]):
+        offsets[l] = at
+        at += layout[l, 0] * m
 
 
-@_jit
-def _buffers(layout, m, like):
-    """Per-layer ``Z``, ``A`` and ``dZ`` matrices of ``m`` columns, and flat views.
-
-    Returns ``(Z, A, dZ, z, a)``: lists over layers; ``z[l]``/``a[l]`` are the
-    flat views of ``Z[l]``/``A[l]`` that the element-wise functions take.
-    """
-    rows = [layout[l, 0] for l in range(layout.shape[0])]
-    z = [np.empty(n * m, like.dtype) for n in rows]
-    a = [np.empty(n * m, like.dtype) for n in rows]
-    Z = [z[l].reshape((rows[l], m)) for l in range(len(rows))]
-    A = [a[l].reshape((rows[l], m)) for l in range(len(rows))]
-    dZ = [np.empty((n, m), like.dtype) for n in rows]
-    return Z, A, dZ, z, a
-
-
-@_jit
-def _forward(Ws, bs, X, hidden, output, bufs, scratch):
-    """Fill ``bufs``' ``A[l]`` with layer ``l + 1``'s activations; return ``A[L-1]``.
+@_inl
+def _forward(theta, layout, A0, m, hidden, output, Z, A, offsets, scratch):
+    """Fill the activations of every layer; return where the output starts.
 
     Twin: ``fnnet.network._forward``.
     """
-    Z, A, _, z, a = bufs
-    L = len(Ws)
-    A_prev = X
+    L = layout.shape[0]
+    _offsets(layout, m, offsets)
     for l in range(L):
-        _affine(Ws[l], bs[l], A_prev, Z[l])
-        _activate(hidden if l < L - 1 else output, Z[l], A[l], z[l], a[l], scratch)
-        A_prev = A[l]
-    return A_prev
+        n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
+        if l == 0:
+            _affine(theta, w_at, b_at, n, k, A0, 0, m, Z, offsets[0])
+        else:
+            _affine(theta, w_at, b_at, n, k, A, offsets[l - 1], m, Z, offsets[l])
+        _activate(hidden if l < L - 1 else output, Z, A, offsets[l], n, m, scratch)
+    return offsets[L - 1]
 
 
-@_jit
-def _backward(Ws, X, Y, hidden, bufs, l2, dWs, dbs):
-    """Fill ``dWs``/``dbs`` with the gradients at the last forward pass.
+@_inl
+def _backward(theta, layout, A0, Y, m, hidden, A, dZ, offsets, l2, grads):
+    """Gradients at the last forward pass into ``grads``.
 
-    Twin: ``fnnet.network._backward``.
+    Twin: ``fnnet.network._backward``; ``offsets`` as the forward pass left it.
     """
-    _, A, dZ, _, _ = bufs
-    L, m = len(Ws), X.shape[1]
-    A_out, dZ_out = A[L - 1], dZ[L - 1]
-    for i in range(A_out.shape[0]):
-        for j in range(m):
-            dZ_out[i, j] = (A_out[i, j] - Y[i, j]) / m
+    L = layout.shape[0]
+    out_at = offsets[L - 1]
+    for q in range(layout[L - 1, 0] * m):
+        dZ[out_at + q] = (A[out_at + q] - Y[q]) / m
     for l in range(L - 1, -1, -1):
-        A_prev = X if l == 0 else A[l - 1]
-        _weight_grads(dZ[l], A_prev, Ws[l], l2 / m, dWs[l], dbs[l])
-        if l > 0:
-            _back_hidden(Ws[l], dZ[l], A_prev, hidden, dZ[l - 1])
+        n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
+        if l == 0:
+            _weight_grads(
+                dZ, offsets[0], A0, 0, theta, grads, w_at, b_at, n, k, m, l2 / m
+            )
+        else:
+            prev = offsets[l - 1]
+            _weight_grads(
+                dZ, offsets[l], A, prev, theta, grads, w_at, b_at, n, k, m, l2 / m
+            )
+            _back_hidden(
+                theta, w_at, n, k, dZ, offsets[l], A, prev, hidden, dZ, prev, m
+            )
 
 
-@_jit
-def _cost(output, A, Y):
-    """Mean cost of ``A`` against ``Y`` with the output's canonical loss.
+@_inl
+def _cost(output, A, at, Y, n, m):
+    """Mean cost of the outputs against ``Y`` with the output's canonical loss.
 
     Twin: ``fnnet.losses.logloss / cross_entropy / mse``; logs of ``A``
     clipped to ``[tiny, 1 - epsneg]`` of its dtype. Terms whose weight is 0 are
     skipped (they add exactly 0 in the reference too).
     """
-    n, m = A.shape
     lo, hi = _clip_bounds(A)
     s = 0.0
-    for i in range(n):
-        for j in range(m):
-            a, y = A[i, j], Y[i, j]
-            if output == IDENTITY:
-                s += 0.5 * (a - y) * (a - y)
-                continue
-            a = min(max(a, lo), hi)
-            if y != 0.0:
-                s -= y * np.log(a)
-            if output == SIGMOID and y != 1.0:
-                s -= (1.0 - y) * np.log1p(-a)
+    for q in range(n * m):
+        a, y = A[at + q], Y[q]
+        if output == IDENTITY:
+            s += 0.5 * (a - y) * (a - y)
+            continue
+        a = min(max(a, lo), hi)
+        if y != 0.0:
+            s -= y * np.log(a)
+        if output == SIGMOID and y != 1.0:
+            s -= (1.0 - y) * np.log1p(-a)
     return s / m
 
 
@@ -275,36 +288,39 @@ def _clip_bounds(A):
 
 
 @_jit
-def _accuracy(output, A, Y):
+def _accuracy(output, A, at, Y, n, m):
     """Share of correct predictions. Twin: ``fnnet.train.accuracy``."""
-    n, m = A.shape
     if output == IDENTITY:
         return np.nan
     hits = 0
     if output == SIGMOID:
-        for i in range(n):
-            for j in range(m):
-                hits += (A[i, j] > 0.5) == (Y[i, j] > 0.5)
+        for q in range(n * m):
+            hits += (A[at + q] > 0.5) == (Y[q] > 0.5)
         return hits / (n * m)
     for j in range(m):
-        hits += np.argmax(A[:, j]) == np.argmax(Y[:, j])
+        best_a, best_y = 0, 0
+        for i in range(1, n):
+            if A[at + i * m + j] > A[at + best_a * m + j]:
+                best_a = i
+            if Y[i * m + j] > Y[best_y * m + j]:
+                best_y = i
+        hits += best_a == best_y
     return hits / m
 
 
-@_jit
-def _penalty(Ws, l2, m):
+@_inl
+def _penalty(theta, layout, l2, m):
     """``l2 / (2 m) * sum ||W||^2``. Twin: ``fnnet.losses.l2_penalty``."""
     if l2 == 0.0:
         return 0.0
     s = 0.0
-    for W in Ws:
-        for i in range(W.shape[0]):
-            for p in range(W.shape[1]):
-                s += W[i, p] * W[i, p]
+    for l in range(layout.shape[0]):
+        for q in range(layout[l, 2], layout[l, 3]):
+            s += theta[q] * theta[q]
     return l2 / (2 * m) * s
 
 
-@_jit
+@_inl
 def _step(opt, hyper, hyp, theta, grads, s1, s2, count):
     """One optimizer step on the flat vectors; False if a parameter is not finite.
 
@@ -349,15 +365,31 @@ def _adam(hyp, theta, grads, mu, nu):
 
 
 @_jit
-def _gather(X, order, start, out):
-    """Columns ``order[start:start + out.shape[1]]`` of X into ``out``.
+def _gather(X, order, start, size, out):
+    """Columns ``order[start:start + size]`` of X into ``out``, row stride ``size``.
 
     Twin: ``s.X[:, idx]`` in ``fnnet.train._epoch_numpy``.
     """
     for i in range(X.shape[0]):
-        for j in range(out.shape[1]):
-            out[i, j] = X[i, order[start + j]]
-    return out
+        for j in range(size):
+            out[i * size + j] = X[i, order[start + j]]
+
+
+@_jit
+def _validate(theta, layout, Xv, Yv, hidden, output, bufs, offsets, metrics, e):
+    """Validation cost and accuracy after epoch ``e`` into ``metrics[1:, e]``.
+
+    Twin: ``fnnet.train.evaluate``. Returns False if the cost is not finite.
+    """
+    Z, A, scratch = bufs
+    m, n_y = Xv.shape[1], Yv.shape[0]
+    at = _forward(
+        theta, layout, Xv.reshape(Xv.size), m, hidden, output, Z, A, offsets, scratch
+    )
+    y = Yv.reshape(Yv.size)
+    metrics[1, e] = _cost(output, A, at, y, n_y, m)
+    metrics[2, e] = _accuracy(output, A, at, y, n_y, m)
+    return np.isfinite(metrics[1, e])
 
 
 @_jit
@@ -372,40 +404,10 @@ def _improved(cost, e, theta, best, best_meta):
             best[i] = theta[i]
 
 
-@_jit
-def _validate(Ws, bs, Xv, Yv, hidden, output, bufs, scratch, metrics, e):
-    """Validation cost and accuracy after epoch ``e`` into ``metrics[:, e]``.
-
-    Twin: ``fnnet.train.evaluate``.
-    """
-    A = _forward(Ws, bs, Xv, hidden, output, bufs, scratch)
-    metrics[1, e] = _cost(output, A, Yv)
-    metrics[2, e] = _accuracy(output, A, Yv)
-    return np.isfinite(metrics[1, e])
-
-
 def _epochs(
-    theta,
-    s1,
-    s2,
-    count,
-    best,
-    best_meta,
-    orders,
-    epochs,
-    layout,
-    X,
-    Y,
-    Xv,
-    Yv,
-    batch_size,
-    hidden,
-    output,
-    opt,
-    hyper,
-    l2,
-    patience,
-):
+    theta, s1, s2, count, best, best_meta, orders, epochs,
+    layout, X, Y, Xv, Yv, batch_size, hidden, output, opt, hyper, l2, patience,
+):  # fmt: skip
     """Run ``epochs`` epochs; return ``(metrics, epochs run, status)``.
 
     Twin: ``fnnet.train._train_numpy``. ``theta, s1, s2, count, best,
@@ -418,38 +420,43 @@ def _epochs(
     out), or ``TRAIN_FAILED`` / ``VAL_FAILED`` with the failing epoch in place
     of the number of epochs run.
     """
-    m = X.shape[1]
+    (n_x, m), n_y, rows = X.shape, Y.shape[0], layout[:, 0].sum()
     mb = min(batch_size, m)
-    grads = np.zeros_like(theta)
-    Ws, bs = _views(theta, layout)
-    dWs, dbs = _views(grads, layout)
-    m_last = m - (m - 1) // mb * mb  # the last minibatch may be shorter
-    full, last = _buffers(layout, mb, theta), _buffers(layout, m_last, theta)
-    Xfull, Yfull = (
-        np.empty((X.shape[0], mb), X.dtype),
-        np.empty((Y.shape[0], mb), Y.dtype),
+    Z, A = np.empty(rows * mb, theta.dtype), np.empty(rows * mb, theta.dtype)
+    dZ = np.empty(rows * mb, theta.dtype)
+    Xb, Yb = np.empty(n_x * mb, X.dtype), np.empty(n_y * mb, Y.dtype)
+    X_all, Y_all = X.reshape(X.size), Y.reshape(Y.size)
+    m_val = Xv.shape[1]
+    val = (
+        np.empty(rows * m_val, theta.dtype),
+        np.empty(rows * m_val, theta.dtype),
+        np.empty(max(m, m_val), theta.dtype),  # softmax scratch, shared
     )
-    Xlast = np.empty((X.shape[0], m_last), X.dtype)
-    Ylast = np.empty((Y.shape[0], m_last), Y.dtype)
-    val = _buffers(layout, Xv.shape[1], theta)
-    hyp = np.zeros(8, theta.dtype)
+    scratch, offsets = val[2], np.empty(layout.shape[0], np.int64)
+    grads, hyp = np.zeros_like(theta), np.zeros(8, theta.dtype)
     hyp[:6] = hyper
-    scratch = np.empty(max(m, Xv.shape[1]), theta.dtype)
     metrics = np.full((3, epochs), np.nan)
     for e in range(epochs):
         J = 0.0
         for start in range(0, m, mb):
             size = min(mb, m - start)
-            bufs, Xb, Yb = (full, Xfull, Yfull) if size == mb else (last, Xlast, Ylast)
-            if orders.shape[0] == 0:
-                Xb, Yb = X, Y
-            else:
-                _gather(X, orders[e], start, Xb)
-                _gather(Y, orders[e], start, Yb)
-            A = _forward(Ws, bs, Xb, hidden, output, bufs, scratch)
-            Jb = _cost(output, A, Yb) + _penalty(Ws, l2, size)
-            _backward(Ws, Xb, Yb, hidden, bufs, l2, dWs, dbs)
-            J += Jb * size / m
+            A0, Yc = X_all, Y_all
+            if orders.shape[0] > 0:
+                _gather(X, orders[e], start, size, Xb)
+                _gather(Y, orders[e], start, size, Yb)
+                A0, Yc = Xb, Yb
+            at = _forward(
+                theta, layout, A0, size, hidden, output, Z, A, offsets, scratch
+            )
+            J += (
+                (
+                    _cost(output, A, at, Yc, n_y, size)
+                    + _penalty(theta, layout, l2, size)
+                )
+                * size
+                / m
+            )
+            _backward(theta, layout, A0, Yc, size, hidden, A, dZ, offsets, l2, grads)
             if not _step(opt, hyper, hyp, theta, grads, s1, s2, count):
                 J = np.nan
                 break
@@ -457,7 +464,9 @@ def _epochs(
         if not np.isfinite(J):
             return metrics, e, TRAIN_FAILED
         if Xv.shape[1] > 0:
-            if not _validate(Ws, bs, Xv, Yv, hidden, output, val, scratch, metrics, e):
+            if not _validate(
+                theta, layout, Xv, Yv, hidden, output, val, offsets, metrics, e
+            ):
                 return metrics, e, VAL_FAILED
             _improved(metrics[1, e], e, theta, best, best_meta)
             if patience > 0 and best_meta[2] + e - best_meta[1] >= patience:
