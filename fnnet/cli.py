@@ -743,7 +743,12 @@ def _add_optimization_arguments(g: Any) -> None:
     g.add_argument("--learning-rate", type=float, metavar="RATE", help="see below")
     g.add_argument("--epochs", type=int, metavar="N", help="see below")
     g.add_argument("--batch-size", type=int, metavar="N", help="default: full batch")
-    g.add_argument("--backend", choices=BACKENDS, default="numpy", help="default numpy")
+    g.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="numba",
+        help="default numba: compiled (the first run compiles, then cached)",
+    )
     g.add_argument("--seed", type=int, help="initialization, split, batches (0)")
     g.add_argument("--patience", type=int, metavar="N", help="stop early (validation)")
     g.add_argument("--l2", type=float, metavar="LAMBDA", help="L2 penalty (0)")

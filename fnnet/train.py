@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -386,16 +386,16 @@ class EarlyStopping:
 
 
 def make_history(
-    costs: list[float],
-    val_costs: list[float],
-    val_accuracies: list[float],
+    costs: Sequence[float],
+    val_costs: Sequence[float],
+    val_accuracies: Sequence[float],
     best_epoch: int,
     stopped: bool,
 ) -> History:
     """A :class:`History` of read-only float64 arrays (``None`` without validation)."""
 
-    def frozen(values: list[float]) -> Array | None:
-        if not values:
+    def frozen(values: Sequence[float]) -> Array | None:
+        if len(values) == 0:
             return None
         arr = np.array(values, dtype=np.float64)
         arr.setflags(write=False)

@@ -37,32 +37,23 @@ _CALLBACK_INTERVAL = 0.1
 def train_numba(s: Setup) -> tuple[Tree, History]:
     """Run :func:`fnnet.train` on the compiled backend. Twin: ``_train_numpy``."""
     theta, layout = pack(s.params)
-    static = (
-        layout,
-        *_arrays(s),
-        s.batch_size or s.X.shape[1],
-        *_codes(s),
-        s.l2,
-        s.patience or 0,
-    )
+    batch = s.batch_size or s.X.shape[1]
+    static = (layout, *_arrays(s), batch, *_codes(s), s.l2, s.patience or 0)
     work = _Work(theta)
-    costs, val_costs, val_accs = [], [], []
+    chunks: list[NDArray] = []  # each call's metrics: (3, epochs it ran)
     chunk, done, stopped = _first_chunk(s), 0, False
     while done < s.epochs and not stopped:
         n = min(chunk, s.epochs - done)
         orders, start = _orders(s, n), time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):  # only without the JIT
-            (c, vc, va), ran, status = K._epochs_kernel(
-                *work.state(), orders, n, *static
-            )
-        _check_status(status, done, ran, c, vc, costs, val_costs)
-        costs, val_costs = costs + c[:ran].tolist(), val_costs + vc[:ran].tolist()
-        val_accs += va[:ran].tolist()
-        _report(s, done, c[:ran])
+            metrics, ran, status = K._epochs_kernel(*work.state(), orders, n, *static)
+        chunks.append(metrics[:, :ran])
+        _check_status(status, done + ran, metrics[:, ran : ran + 1], chunks)
+        _report(s, done, metrics[0, :ran])
         done, stopped = done + ran, status == K.STOPPED
         work.best_meta[2] = done
         chunk = _next_chunk(chunk, time.perf_counter() - start, s)
-    return _result(s, work, layout, costs, val_costs, val_accs, stopped)
+    return _result(s, work, layout, np.concatenate(chunks, axis=1), stopped)
 
 
 class _Work:
@@ -168,26 +159,22 @@ def _next_chunk(chunk: int, elapsed: float, s: Setup) -> int:
 def _orders(s: Setup, n: int) -> NDArray[np.int64]:
     """The next ``n`` epochs' permutations, drawn exactly as the reference does."""
     m = s.X.shape[1]
-    drawn = [batch_orders(s.rng, m, s.batch_size) for _ in range(n)]
-    if drawn[0] is None:
+    if _full_batch(s):  # batch_orders draws nothing and returns None
         return np.empty((0, m), dtype=np.int64)
+    drawn = [batch_orders(s.rng, m, s.batch_size) for _ in range(n)]
     return np.stack(drawn).astype(np.int64, copy=False)
 
 
-def _check_status(
-    status: int,
-    done: int,
-    e: int,
-    c: NDArray,
-    vc: NDArray,
-    costs: list,
-    val_costs: list,
-) -> None:
-    """Raise the reference's error if the kernel stopped on a non-finite cost."""
-    if status == K.TRAIN_FAILED:
-        raise epoch_failed(done + e, float(c[e]), [*costs, *c[:e].tolist()])
-    if status == K.VAL_FAILED:
-        raise epoch_failed(done + e, float(vc[e]), [*val_costs, *vc[:e].tolist()])
+def _check_status(status: int, epoch: int, failed: NDArray, chunks: list) -> None:
+    """Raise the reference's error if the kernel stopped on a non-finite cost.
+
+    ``failed`` is the metrics column of the failing epoch, ``chunks`` the
+    metrics of the epochs before it.
+    """
+    if status in (K.TRAIN_FAILED, K.VAL_FAILED):
+        row = 0 if status == K.TRAIN_FAILED else 1
+        before = np.concatenate(chunks, axis=1)[row]
+        raise epoch_failed(epoch, float(failed[row, 0]), before)
 
 
 def _report(s: Setup, done: int, costs: NDArray) -> None:
@@ -197,18 +184,13 @@ def _report(s: Setup, done: int, costs: NDArray) -> None:
 
 
 def _result(
-    s: Setup,
-    work: _Work,
-    layout: NDArray,
-    costs: list,
-    val_costs: list,
-    val_accs: list,
-    stopped: bool,
+    s: Setup, work: _Work, layout: NDArray, metrics: NDArray, stopped: bool
 ) -> tuple[Tree, History]:
     if s.patience is None:
-        params, best_epoch = unpack(work.theta, layout), len(costs) - 1
+        params, best_epoch = unpack(work.theta, layout), metrics.shape[1] - 1
     else:
         params, best_epoch = unpack(work.best, layout), int(work.best_meta[1])
+    costs, val_costs, val_accs = metrics
     if s.X_val is None:
-        val_costs, val_accs = [], []
+        val_costs = val_accs = metrics[1, :0]
     return params, make_history(costs, val_costs, val_accs, best_epoch, stopped)
