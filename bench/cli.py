@@ -56,6 +56,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--no-probes", action="store_true", help="skip subprocess timings")
     p.add_argument("--no-save", action="store_true", help="print only, write no files")
     p.add_argument(
+        "--note", action="append", default=[], help="a note for the report (repeatable)"
+    )
+    p.add_argument(
         "--results-dir", type=Path, default=BENCH_DIR / "results", help="output folder"
     )
     args = p.parse_args(argv)
@@ -214,7 +217,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "results": rows,
         "probes": probe_rows,
         "cli": cli,
-        "notes": notes,
+        "notes": [*args.note, *notes],
         "wall_time_s": time.perf_counter() - started,
     }
     complete = not args.only and not args.impls and not args.no_probes

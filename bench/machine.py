@@ -82,11 +82,15 @@ def _fnnet_source_version() -> str | None:
 
 
 def git_revision() -> str | None:
-    """The repository's commit, with ``+dirty`` when the tree has changes."""
+    """The repository's commit, ``+dirty`` when the library differs from it.
+
+    Only ``fnnet/`` counts (changed, staged or untracked files): that is the
+    code being measured.
+    """
     root = Path(__file__).resolve().parents[1]
     try:
         head = _git(root, "rev-parse", "--short", "HEAD")
-        dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
+        dirty = _git(root, "status", "--porcelain", "--", "fnnet")
     except (OSError, subprocess.CalledProcessError):
         return None
     return head + ("+dirty" if dirty else "")
