@@ -296,3 +296,13 @@ def test_loops_are_vectorized(name: str, dtype: type) -> None:
     assert re.search(r"\bv?mulpd\b", asm)
     direct_calls = re.findall(r"^\s*call\w*\s+([^*\s]\S*)", asm, re.MULTILINE)
     assert direct_calls == []
+
+
+@pytest.mark.parametrize("name", sorted(KERNELS))
+def test_start_stop_touch_only_their_block(name: str) -> None:
+    kernel, reference = KERNELS[name]
+    x = np.linspace(-3.0, 3.0, 11)
+    out = np.full_like(x, -7.0)
+    kernel(x, out, 3, 8)
+    np.testing.assert_allclose(out[3:8], reference(x[3:8]), rtol=1e-15)
+    assert (out[:3] == -7.0).all() and (out[8:] == -7.0).all()

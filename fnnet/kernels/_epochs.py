@@ -38,8 +38,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from fnnet.kernels import _math as M
 from fnnet.kernels._config import CACHE, FASTMATH
+from fnnet.kernels._math import vexp, vsigmoid, vtanh
 
 TANH, SIGMOID, RELU, SOFTMAX, IDENTITY = 0, 1, 2, 3, 4
 SGD, MOMENTUM, ADAM = 0, 1, 2
@@ -49,36 +49,6 @@ BLAS_MIN_MACS = 4096
 
 _jit = njit(cache=CACHE, fastmath=FASTMATH, error_model="numpy")
 _inl = njit(fastmath=FASTMATH, error_model="numpy", inline="always")
-
-
-@_jit
-def vexp(x, out, start, stop):
-    if x.itemsize == 4:
-        for q in range(start, stop):
-            out[q] = M._exp_f32(np.float64(x[q]))
-    else:
-        for q in range(start, stop):
-            out[q] = M._exp_f64(np.float64(x[q]))
-
-
-@_jit
-def vtanh(x, out, start, stop):
-    if x.itemsize == 4:
-        for q in range(start, stop):
-            out[q] = M._tanh_f32(np.float64(x[q]))
-    else:
-        for q in range(start, stop):
-            out[q] = M._tanh_f64(np.float64(x[q]))
-
-
-@_jit
-def vsigmoid(x, out, start, stop):
-    if x.itemsize == 4:
-        for q in range(start, stop):
-            out[q] = M._sigmoid_f32(np.float64(x[q]))
-    else:
-        for q in range(start, stop):
-            out[q] = M._sigmoid_f64(np.float64(x[q]))
 
 
 @_jit

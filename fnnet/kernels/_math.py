@@ -358,7 +358,7 @@ def _in_place(x, out):
 
 
 @_jit
-def vexp(x, out):
+def vexp(x, out, start=0, stop=-1):
     """Element-wise exponential, ``out[i] = exp(x[i])``.
 
     Twin: ``numpy.exp``.
@@ -369,6 +369,9 @@ def vexp(x, out):
         Input values; may be read-only.
     out : ndarray
         Output, same length and dtype as `x`; may be `x` itself.
+    start, stop : int, optional
+        Only ``out[start:stop]`` is computed (default: all of it), so that a
+        kernel can work on a block of a larger buffer without making a view.
 
     Notes
     -----
@@ -379,24 +382,24 @@ def vexp(x, out):
     0 below the underflow threshold and for ``-inf``, gradual underflow in
     between, and NaN for NaN.
     """
-    n = x.shape[0]
+    n = x.shape[0] if stop < 0 else stop
     if _in_place(x, out):
         if x.itemsize == 4:
-            for i in range(n):
+            for i in range(start, n):
                 out[i] = _exp_f32(np.float64(out[i]))
         else:
-            for i in range(n):
+            for i in range(start, n):
                 out[i] = _exp_f64(np.float64(out[i]))
     elif x.itemsize == 4:
-        for i in range(n):
+        for i in range(start, n):
             out[i] = _exp_f32(np.float64(x[i]))
     else:
-        for i in range(n):
+        for i in range(start, n):
             out[i] = _exp_f64(np.float64(x[i]))
 
 
 @_jit
-def vtanh(x, out):
+def vtanh(x, out, start=0, stop=-1):
     """Element-wise hyperbolic tangent, ``out[i] = tanh(x[i])``.
 
     Twin: ``numpy.tanh``.
@@ -407,6 +410,9 @@ def vtanh(x, out):
         Input values; may be read-only.
     out : ndarray
         Output, same length and dtype as `x`; may be `x` itself.
+    start, stop : int, optional
+        Only ``out[start:stop]`` is computed (default: all of it), so that a
+        kernel can work on a block of a larger buffer without making a view.
 
     Notes
     -----
@@ -416,24 +422,24 @@ def vtanh(x, out):
     exactly ``+-1`` wherever the true value rounds to it (including
     ``+-inf``); NaN for NaN.
     """
-    n = x.shape[0]
+    n = x.shape[0] if stop < 0 else stop
     if _in_place(x, out):
         if x.itemsize == 4:
-            for i in range(n):
+            for i in range(start, n):
                 out[i] = _tanh_f32(np.float64(out[i]))
         else:
-            for i in range(n):
+            for i in range(start, n):
                 out[i] = _tanh_f64(np.float64(out[i]))
     elif x.itemsize == 4:
-        for i in range(n):
+        for i in range(start, n):
             out[i] = _tanh_f32(np.float64(x[i]))
     else:
-        for i in range(n):
+        for i in range(start, n):
             out[i] = _tanh_f64(np.float64(x[i]))
 
 
 @_jit
-def vsigmoid(x, out):
+def vsigmoid(x, out, start=0, stop=-1):
     """Element-wise numerically stable logistic function.
 
     Twin: the NumPy reference ``e = np.exp(-np.abs(z));
@@ -445,6 +451,9 @@ def vsigmoid(x, out):
         Input values ``z``; may be read-only.
     out : ndarray
         Output, same length and dtype as `x`; may be `x` itself.
+    start, stop : int, optional
+        Only ``out[start:stop]`` is computed (default: all of it), so that a
+        kernel can work on a block of a larger buffer without making a view.
 
     Notes
     -----
@@ -455,17 +464,17 @@ def vsigmoid(x, out):
     subnormal results just before that, as in the reference), 0.5 at +-0,
     NaN for NaN.
     """
-    n = x.shape[0]
+    n = x.shape[0] if stop < 0 else stop
     if _in_place(x, out):
         if x.itemsize == 4:
-            for i in range(n):
+            for i in range(start, n):
                 out[i] = _sigmoid_f32(np.float64(out[i]))
         else:
-            for i in range(n):
+            for i in range(start, n):
                 out[i] = _sigmoid_f64(np.float64(out[i]))
     elif x.itemsize == 4:
-        for i in range(n):
+        for i in range(start, n):
             out[i] = _sigmoid_f32(np.float64(x[i]))
     else:
-        for i in range(n):
+        for i in range(start, n):
             out[i] = _sigmoid_f64(np.float64(x[i]))
