@@ -345,21 +345,24 @@ def _gather(X, order, start, size, out):
             out[i * size + j] = X[i, order[start + j]]
 
 
-@_jit
-def _validate(theta, layout, Xv, Yv, hidden, output, bufs, offsets, metrics, e):
-    """Validation cost and accuracy after epoch ``e`` into ``metrics[1:, e]``.
+@_inl
+def _batch(b, n_batches, mb, e, orders, X, Y, flat, Xb, Yb):
+    """Inputs, targets and size of pass ``b`` of an epoch (flat, row-major).
 
-    Twin: ``fnnet.train.evaluate``. Returns False if the cost is not finite.
+    Passes ``0 .. n_batches - 1`` are the minibatches (gathered through this
+    epoch's permutation, or the whole data set); pass ``n_batches`` is the
+    validation set. Twin: ``_batches`` and ``evaluate`` in ``fnnet.train``.
     """
-    Z, A, scratch = bufs
-    m, n_y = Xv.shape[1], Yv.shape[0]
-    at = _forward(
-        theta, layout, Xv.reshape(Xv.size), m, hidden, output, Z, A, offsets, scratch
-    )
-    y = Yv.reshape(Yv.size)
-    metrics[1, e] = _cost(output, A, at, y, n_y, m)
-    metrics[2, e] = _accuracy(output, A, at, y, n_y, m)
-    return np.isfinite(metrics[1, e])
+    X_all, Y_all, Xv_all, Yv_all = flat
+    if b == n_batches:
+        return Xv_all, Yv_all, Xv_all.size // X.shape[0]
+    start = b * mb
+    size = min(mb, X.shape[1] - start)
+    if orders.shape[0] == 0:
+        return X_all, Y_all, size
+    _gather(X, orders[e], start, size, Xb)
+    _gather(Y, orders[e], start, size, Yb)
+    return Xb, Yb, size
 
 
 @_jit
@@ -390,34 +393,40 @@ def _epochs(
     out), or ``TRAIN_FAILED`` / ``VAL_FAILED`` with the failing epoch in place
     of the number of epochs run.
     """
-    (n_x, m), n_y, rows = X.shape, Y.shape[0], layout[:, 0].sum()
+    (n_x, m), n_y, m_val = X.shape, Y.shape[0], Xv.shape[1]
     mb = min(batch_size, m)
-    Z, A = np.empty(rows * mb, theta.dtype), np.empty(rows * mb, theta.dtype)
-    dZ = np.empty(rows * mb, theta.dtype)
-    Xb, Yb = np.empty(n_x * mb, X.dtype), np.empty(n_y * mb, Y.dtype)
-    X_all, Y_all = X.reshape(X.size), Y.reshape(Y.size)
-    m_val = Xv.shape[1]
-    val = (
-        np.empty(rows * m_val, theta.dtype),
-        np.empty(rows * m_val, theta.dtype),
-        np.empty(max(m, m_val), theta.dtype),  # softmax scratch, shared
+    n_batches = (m + mb - 1) // mb
+    size = layout[:, 0].sum() * max(mb, m_val)  # every layer's Z, A or dZ
+    Z, A, dZ = (
+        np.empty(size, theta.dtype),
+        np.empty(size, theta.dtype),
+        np.empty(size, theta.dtype),
     )
-    scratch, offsets = val[2], np.empty(layout.shape[0], np.int64)
+    Xb, Yb = np.empty(n_x * mb, X.dtype), np.empty(n_y * mb, Y.dtype)
+    flat = (
+        X.reshape(X.size),
+        Y.reshape(Y.size),
+        Xv.reshape(Xv.size),
+        Yv.reshape(Yv.size),
+    )
+    scratch, offsets = (
+        np.empty(max(m, m_val), theta.dtype),
+        np.empty(layout.shape[0], np.int64),
+    )
     grads, hyp = np.zeros_like(theta), np.zeros(8, theta.dtype)
     hyp[:6] = hyper
     metrics = np.full((3, epochs), np.nan)
     for e in range(epochs):
         J = 0.0
-        for start in range(0, m, mb):
-            size = min(mb, m - start)
-            A0, Yc = X_all, Y_all
-            if orders.shape[0] > 0:
-                _gather(X, orders[e], start, size, Xb)
-                _gather(Y, orders[e], start, size, Yb)
-                A0, Yc = Xb, Yb
+        # One forward pass per minibatch, then one on the validation set: a
+        # single call site, so the forward code is compiled once.
+        for b in range(n_batches + (m_val > 0)):
+            A0, Yc, size = _batch(b, n_batches, mb, e, orders, X, Y, flat, Xb, Yb)
             at = _forward(
                 theta, layout, A0, size, hidden, output, Z, A, offsets, scratch
             )
+            if b == n_batches:
+                break
             J += (
                 (
                     _cost(output, A, at, Yc, n_y, size)
@@ -433,10 +442,10 @@ def _epochs(
         metrics[0, e] = J
         if not np.isfinite(J):
             return metrics, e, TRAIN_FAILED
-        if Xv.shape[1] > 0:
-            if not _validate(
-                theta, layout, Xv, Yv, hidden, output, val, offsets, metrics, e
-            ):
+        if m_val > 0:
+            metrics[1, e] = _cost(output, A, at, Yc, n_y, m_val)
+            metrics[2, e] = _accuracy(output, A, at, Yc, n_y, m_val)
+            if not np.isfinite(metrics[1, e]):
                 return metrics, e, VAL_FAILED
             _improved(metrics[1, e], e, theta, best, best_meta)
             if patience > 0 and best_meta[2] + e - best_meta[1] >= patience:
