@@ -414,7 +414,8 @@ def _epochs(
         np.empty(layout.shape[0], np.int64),
     )
     grads, hyp = np.zeros_like(theta), np.zeros(8, theta.dtype)
-    hyp[:6] = hyper
+    for i in range(6):  # a loop: a slice assignment costs seconds of compile
+        hyp[i] = hyper[i]
     metrics = np.full((3, epochs), np.nan)
     for e in range(epochs):
         J = 0.0
