@@ -20,6 +20,7 @@ def _load(name: str):
     return module
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
 def test_example_runs_as_a_script(script):
     done = subprocess.run(
@@ -68,3 +69,19 @@ def test_diabetes_logistic_regression_cost_falls():
     assert np.all(
         np.diff(costs) <= 1e-12
     )  # full-batch GD on a convex cost never rises here
+
+
+def test_readme_python_blocks_run():
+    """The README's Python examples run, in order, as a reader would paste them."""
+    import re
+
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert len(blocks) >= 3
+    namespace: dict = {}
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), namespace)
+    import fnnet as fn
+
+    X, _ = fn.data.logic_gate("xor")
+    assert fn.predict(namespace["params"], X).tolist() == [[0, 1, 1, 0]]
