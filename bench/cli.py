@@ -10,6 +10,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -204,8 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "date": datetime.now(timezone.utc).date().isoformat(),
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "mode": mode,
-        "command": " ".join(
-            ["python -m bench", *(argv if argv is not None else sys.argv[1:])]
+        "command": shlex.join(
+            ["python", "-m", "bench", *(argv if argv is not None else sys.argv[1:])]
         ),
         "scaling": _scaling(args, workloads),
         "repeats": args.repeats,
