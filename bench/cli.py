@@ -135,8 +135,10 @@ def _scaling(args: argparse.Namespace, workloads: Sequence[Workload]) -> str:
         scaled = ", ".join(f"{w.name} {w.quick_epochs}/{w.epochs}" for w in workloads)
         return (
             f"Quick mode: epochs scaled down ({scaled}), {args.repeats} rounds, "
-            f"{_budget(args)}; per-epoch times are comparable with a full run, "
-            "first-call times are not."
+            f"{_budget(args)}. Each call's fixed cost (validation, dispatch) is "
+            "spread over fewer epochs, so the fastest rows on the small workloads "
+            "look slower per epoch than in a full run; first-call times are not "
+            "comparable either."
         )
     return f"Full mode: all epochs, {args.repeats} rounds, {_budget(args)}."
 

@@ -146,9 +146,11 @@ def _num(value: float | None, spec: str) -> str:
 
 
 def _check_cell(row: Mapping[str, Any]) -> str:
+    """Verdict with the parameter and cost errors, e.g. ``ok (4e-16 / 1e-15)``."""
     if row["param_err"] is None or row["check"] in ("ref", "-"):
         return row["check"]
-    return f"{row['check']} ({row['param_err']:.0e})"
+    cost = "-" if row["cost_err"] is None else f"{row['cost_err']:.0e}"
+    return f"{row['check']} ({row['param_err']:.0e} / {cost})"
 
 
 def _result_line(row: Mapping[str, Any], show_gflops: bool) -> str:
@@ -177,7 +179,7 @@ def _result_line(row: Mapping[str, Any], show_gflops: bool) -> str:
 
 _HEADER = (
     "| workload | implementation | first call | per epoch (median) | spread "
-    "| speedup | GFLOP/s (% peak) | check (param err) | note |\n"
+    "| speedup | GFLOP/s (% peak) | check (param / cost err) | note |\n"
     "|---|---|--:|--:|--:|--:|--:|---|---|"
 )
 
