@@ -52,13 +52,15 @@ def _away_from_relu_kink(problem):
 def test_gradients_match_finite_differences(hidden, output, data):
     problem = data.draw(ft.problems(hidden=hidden, output=output))
     assume(_away_from_relu_kink(problem))
-    # A relative error says nothing when a gradient is lost in rounding noise.
+    # Central differences carry an absolute rounding error of about
+    # eps * J / h ~ 1e-10, so a relative error is only meaningful for
+    # gradients well above that; a wrong formula gives errors of order 1.
     _, cache = fn.forward_prop(problem.params, problem.X, hidden, output)
     grads = fn.backward_prop(problem.params, cache, problem.Y)
-    assume(min(np.linalg.norm(g) for g in grads.values()) > 1e-4)
+    assume(min(np.linalg.norm(g) for g in grads.values()) > 1e-3)
     l2 = data.draw(st.sampled_from([0.0, 0.1]))
     err = fn.check_grads(problem.params, problem.X, problem.Y, hidden, output, l2=l2)
-    assert err < 1e-6
+    assert err < 1e-5
 
 
 def test_one_xor_step_by_hand():
