@@ -20,14 +20,21 @@ _KEY = re.compile(r"^([Wb])([1-9][0-9]*)$")
 
 
 def as_seed(seed: Any) -> np.random.Generator:
-    """Turn an int or a ``numpy.random.Generator`` into a Generator."""
+    """Turn a non-negative int or a ``numpy.random.Generator`` into a Generator.
+
+    A Generator is used as it is (and advanced), so a caller can thread one
+    stream through several calls.
+    """
     if isinstance(seed, np.random.Generator):
         return seed
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0:
-        return np.random.default_rng(int(seed))
-    raise TypeError(
-        f"seed must be a non-negative int or a numpy.random.Generator, found {seed!r}"
-    )
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(
+            "seed must be an int or a numpy.random.Generator, "
+            f"found {type(seed).__name__}"
+        )
+    if seed < 0:
+        raise ValueError(f"seed must be a non-negative int, found {seed}")
+    return np.random.default_rng(int(seed))
 
 
 def check_dtype(dtype: Any) -> np.dtype:
@@ -90,9 +97,11 @@ def check_positive_int(name: str, value: Any) -> int:
 
 def check_choice(name: str, value: Any, choices: Collection[str]) -> str:
     """One of a fixed set of names."""
-    if isinstance(value, str) and value in choices:
-        return value
-    raise ValueError(f"{name} must be one of {tuple(choices)}, found {value!r}")
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, found {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(choices)}; found {value!r}")
+    return value
 
 
 def check_params(params: Any, name: str = "params") -> tuple[int, np.dtype]:

@@ -25,6 +25,8 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from ._validation import as_seed, check_choice
+
 __all__ = [
     "BUILTIN",
     "GATES",
@@ -147,7 +149,7 @@ def logic_gate(name: str, *, dtype: DTypeLike = np.float64) -> tuple[NDArray, ND
     array([[0., 1., 1., 0.]])
     """
     dt = _check_dtype(dtype, integers_ok=True)
-    _check_choice(name, "name", tuple(GATES))
+    check_choice("name", name, tuple(GATES))
     return _readonly(np.array(_GATE_INPUTS, dt)), _readonly(np.array([GATES[name]], dt))
 
 
@@ -231,7 +233,7 @@ def load_builtin(name: str, *, dtype: DTypeLike = np.float64) -> Dataset:
     >>> load_builtin("and").Y
     array([[0., 0., 0., 1.]])
     """
-    _check_choice(name, "name", BUILTIN)
+    check_choice("name", name, BUILTIN)
     _check_dtype(dtype, integers_ok=False)
     if name == "diabetes":
         X, Y, names, classes, task = load_csv(diabetes_csv(), "Diabetes", dtype=dtype)
@@ -310,7 +312,7 @@ def load_csv(
     (array([118.,  63.]), array([0.]))
     """
     dt = _check_dtype(dtype, integers_ok=False)
-    _check_choice(task, "task", _TASKS)
+    check_choice("task", task, _TASKS)
     wanted = None if classes is None else _check_classes(classes, task)
     table = _read_table(path)
     j = _column(table, _check_name(target, "target"), "target")
@@ -772,7 +774,7 @@ def split(
             "(X must be (n_x, m) and Y (n_y, m))"
         )
     m_val = _validation_size(fraction, m)
-    order = _rng(seed).permutation(m)
+    order = as_seed(seed).permutation(m)
     train, val = order[m_val:], order[:m_val]
     return X[:, train], Y[:, train], X[:, val], Y[:, val]
 
@@ -830,13 +832,6 @@ def _check_dtype(dtype: DTypeLike, *, integers_ok: bool) -> np.dtype:
     if dt.kind not in ("fiu" if integers_ok else "f"):
         raise TypeError(f"dtype must be {expected} such as np.float64, found {dt}")
     return dt
-
-
-def _check_choice(value: str, name: str, choices: tuple[str, ...]) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, found {type(value).__name__}")
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(choices)}; found {value!r}")
 
 
 def _check_name(value: str, name: str) -> str:
@@ -940,19 +935,6 @@ def _validation_size(fraction: float, m: int) -> int:
             f"{m_val} validation and {m - m_val} training examples, both must be >= 1"
         )
     return m_val
-
-
-def _rng(seed: Seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(
-            "seed must be an int or a numpy.random.Generator, "
-            f"found {type(seed).__name__}"
-        )
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative int, found {seed}")
-    return np.random.default_rng(seed)
 
 
 def _codes_array(labels: ArrayLike) -> NDArray:

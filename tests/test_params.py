@@ -96,7 +96,7 @@ def test_tree_map_and_or():
         ({"sizes": (2,)}, ValueError, "sizes must be"),
         ({"sizes": (2, 0, 1)}, ValueError, "sizes must be"),
         ({"sizes": (2, 1.5)}, ValueError, "sizes must be"),
-        ({"sizes": (2, 1), "seed": -1}, TypeError, "seed must be"),
+        ({"sizes": (2, 1), "seed": -1}, ValueError, "seed must be a non-negative"),
         ({"sizes": (2, 1), "seed": 1.5}, TypeError, "seed must be"),
         (
             {"sizes": (2, 1), "dtype": np.int64},
