@@ -124,6 +124,30 @@ def cost(A: Any, Y: Any, loss: str = "logloss") -> float:
     return LOSSES[loss](A, Y)
 
 
+def cost_from_logits(output: str, Z: Array, Y: Array) -> float:
+    """The canonical loss of ``output`` computed from its logits ``Z = Z_L``.
+
+    Exact where ``cost(A, Y)`` must round: ``log(sigmoid(z))`` is
+    ``-logaddexp(0, -z)`` and softmax's ``log A`` is ``Z - logsumexp(Z)``, with
+    no clipping. Used by :func:`fnnet.check_grads`, whose finite differences
+    need the cost to full precision even for saturated outputs.
+
+    Examples
+    --------
+    >>> Z, Y = np.array([[40.0]]), np.array([[0.0]])
+    >>> round(cost_from_logits("sigmoid", Z, Y), 12)
+    40.0
+    """
+    m = Z.shape[1]
+    if output == "sigmoid":
+        return float((Y * np.logaddexp(0, -Z) + (1 - Y) * np.logaddexp(0, Z)).sum() / m)
+    if output == "softmax":
+        top = Z.max(axis=0, keepdims=True)
+        log_sum = top + np.log(np.exp(Z - top).sum(axis=0, keepdims=True))
+        return float(-(Y * (Z - log_sum)).sum() / m)
+    return mse(Z, Y)
+
+
 def l2_penalty(params: Mapping[str, Array], l2: float, m: int) -> float:
     """L2 regularization term ``l2 / (2 m) * sum_l ||W_l||^2`` (biases excluded).
 

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ._validation import check_choice, check_matrix, check_params, check_positive_float
 from .activations import ACTIVATIONS, DERIVATIVES, HIDDEN, OUTPUTS
-from .losses import LOSSES, check_targets, l2_penalty, resolve_loss
+from .losses import check_targets, cost_from_logits, l2_penalty, resolve_loss
 from .params import Tree, freeze, layer_keys
 
 Array = NDArray[np.floating]
@@ -217,6 +217,13 @@ def check_grads(
         difference estimate ``(J(p + eps) - J(p - eps)) / (2 eps)`` entry by
         entry, and ``|.|`` the Euclidean norm. Below ``1e-7`` is a pass.
 
+    Notes
+    -----
+    ``J`` is evaluated from the output logits (:func:`fnnet.losses.cost_from_logits`),
+    not from the clipped activations: near saturation ``log(1 - A)`` computed
+    from a rounded ``A`` has a relative error of ``eps / (1 - A)``, which
+    central differences would turn into a spurious gradient error.
+
     Examples
     --------
     >>> from fnnet import initialize
@@ -235,8 +242,8 @@ def check_grads(
     Y = np.asarray(Y, dtype=np.float64)  # validated by backward_prop
 
     def J(p: Mapping[str, Array]) -> float:
-        A = _forward(p, X, L, hidden, output)[f"A{L}"]
-        return LOSSES[loss](A, Y) + l2_penalty(p, l2, X.shape[1])
+        Z = _forward(p, X, L, hidden, output)[f"Z{L}"]
+        return cost_from_logits(output, Z, Y) + l2_penalty(p, l2, X.shape[1])
 
     worst = 0.0
     for k, g in grads.items():
