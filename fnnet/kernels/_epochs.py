@@ -194,10 +194,9 @@ def _forward(theta, layout, A0, m, hidden, output, Z, A, offsets, scratch):
     _offsets(layout, m, offsets)
     for l in range(L):
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
-        if l == 0:
-            _affine(theta, w_at, b_at, n, k, A0, 0, m, Z, offsets[0])
-        else:
-            _affine(theta, w_at, b_at, n, k, A, offsets[l - 1], m, Z, offsets[l])
+        # One call site per helper: each is inlined, so each site is compiled.
+        src, src_at = (A0, 0) if l == 0 else (A, offsets[l - 1])
+        _affine(theta, w_at, b_at, n, k, src, src_at, m, Z, offsets[l])
         _activate(hidden if l < L - 1 else output, Z, A, offsets[l], n, m, scratch)
     return offsets[L - 1]
 
@@ -214,17 +213,13 @@ def _backward(theta, layout, A0, Y, m, hidden, A, dZ, offsets, l2, grads):
         dZ[out_at + q] = (A[out_at + q] - Y[q]) / m
     for l in range(L - 1, -1, -1):
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
-        if l == 0:
-            _weight_grads(
-                dZ, offsets[0], A0, 0, theta, grads, w_at, b_at, n, k, m, l2 / m
-            )
-        else:
-            prev = offsets[l - 1]
-            _weight_grads(
-                dZ, offsets[l], A, prev, theta, grads, w_at, b_at, n, k, m, l2 / m
-            )
+        src, src_at = (A0, 0) if l == 0 else (A, offsets[l - 1])
+        _weight_grads(
+            dZ, offsets[l], src, src_at, theta, grads, w_at, b_at, n, k, m, l2 / m
+        )
+        if l > 0:
             _back_hidden(
-                theta, w_at, n, k, dZ, offsets[l], A, prev, hidden, dZ, prev, m
+                theta, w_at, n, k, dZ, offsets[l], A, src_at, hidden, dZ, src_at, m
             )
 
 
@@ -398,7 +393,10 @@ def _epochs(
     (n_x, m), n_y, m_val = X.shape, Y.shape[0], Xv.shape[1]
     mb = min(batch_size, m)
     n_batches = (m + mb - 1) // mb
-    size = layout[:, 0].sum() * max(mb, m_val)  # every layer's Z, A or dZ
+    rows = 0
+    for l in range(layout.shape[0]):
+        rows += layout[l, 0]
+    size = rows * max(mb, m_val)  # room for every layer's Z, A or dZ
     Z, A, dZ = (
         np.empty(size, theta.dtype),
         np.empty(size, theta.dtype),
@@ -418,7 +416,9 @@ def _epochs(
     grads, hyp = np.zeros_like(theta), np.zeros(8, theta.dtype)
     for i in range(6):  # a loop: a slice assignment costs seconds of compile
         hyp[i] = hyper[i]
-    metrics = np.full((3, epochs), np.nan)
+    metrics = np.empty((3, epochs))
+    for e in range(epochs):
+        metrics[0, e] = metrics[1, e] = metrics[2, e] = np.nan
     for e in range(epochs):
         J = 0.0
         # One forward pass per minibatch, then one on the validation set: a
@@ -428,16 +428,10 @@ def _epochs(
             at = _forward(
                 theta, layout, A0, size, hidden, output, Z, A, offsets, scratch
             )
+            cost = _cost(output, A, at, Yc, n_y, size)
             if b == n_batches:
                 break
-            J += (
-                (
-                    _cost(output, A, at, Yc, n_y, size)
-                    + _penalty(theta, layout, l2, size)
-                )
-                * size
-                / m
-            )
+            J += (cost + _penalty(theta, layout, l2, size)) * size / m
             _backward(theta, layout, A0, Yc, size, hidden, A, dZ, offsets, l2, grads)
             if not _step(opt, hyper, hyp, theta, grads, s1, s2, count):
                 J = np.nan
@@ -446,7 +440,7 @@ def _epochs(
         if not np.isfinite(J):
             return metrics, e, TRAIN_FAILED
         if m_val > 0:
-            metrics[1, e] = _cost(output, A, at, Yc, n_y, m_val)
+            metrics[1, e] = cost
             metrics[2, e] = _accuracy(output, A, at, Yc, n_y, m_val)
             if not np.isfinite(metrics[1, e]):
                 return metrics, e, VAL_FAILED
