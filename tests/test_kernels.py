@@ -8,6 +8,7 @@ kernels' Python bodies are checked line by line.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given
@@ -17,6 +18,7 @@ from numba import config
 import fnnet as fn
 from fnnet import optim
 from fnnet import testing as ft
+from fnnet.kernels import _epochs as K
 from fnnet.kernels.train import pack, unpack
 
 EPOCHS = 50 if config.DISABLE_JIT else 1000
@@ -196,3 +198,23 @@ def test_bad_input_never_reaches_numba():
         )
     with pytest.raises(ValueError, match="X must be finite"):
         fn.train(params, X * np.nan, Y, epochs=1, learning_rate=1.0, backend="numba")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(config.DISABLE_JIT, reason="needs the JIT")
+def test_epoch_loop_counts_no_references(monkeypatch):
+    # The kernel works on unowned views of the wrapper's buffers; a single
+    # array reference counted in the loop costs two atomic instructions per
+    # helper call. A fresh, uncached compilation, so that its IR can be read.
+    fresh = numba.njit(cache=False, error_model="numpy")(K._epochs)
+    monkeypatch.setattr(K, "_epochs_kernel", fresh)
+    X, Y = fn.data.logic_gate("xor")
+    params = fn.initialize((2, 4, 1), seed=0)
+    trained, _ = fn.train(params, X, Y, epochs=2, learning_rate=1.0, backend="numba")
+    ref, _ = fn.train(params, X, Y, epochs=2, learning_rate=1.0, backend="numpy")
+    ft.assert_trees_close(trained, ref, atol=1e-12, rtol=0)
+    sig = fresh.signatures[0]
+    name = fresh.overloads[sig].fndesc.llvm_func_name
+    ir = fresh.inspect_llvm(sig)
+    start = ir.index(f"@{name}(")
+    assert "NRT_incref" not in ir[start : ir.index("\n}\n", start)]

@@ -14,11 +14,23 @@ would cost more than the arithmetic.
   shape ``W: (n, k)`` and where ``W`` and ``b`` start. Gradients and optimizer
   moments are flat vectors of the same length, so an optimizer step is one
   loop.
-- A batch of ``m`` examples is stored row-major with row stride ``m``: the
-  inputs ``(n_x, m)``, and for each layer its ``Z``, ``A`` and ``dZ``, one
-  layer after the other in three buffers (``offsets[l]`` is where layer
-  ``l + 1`` starts). The buffers are allocated once per call with room for the
-  largest batch; a shorter last batch uses a smaller stride.
+- A batch of ``m`` examples is stored row-major with row stride ``m``, in
+  three buffers of the same size: ``A`` holds the inputs ``(n_x, m)`` and
+  each layer's activations, ``Z`` and ``dZ`` each layer's pre-activations
+  and their gradients (``offsets[l]`` is where layer ``l + 1`` starts).
+  ``A`` starts with two input blocks, one for the training batch and one
+  for the validation set, and ``T`` holds the targets the same way, so every
+  choice in the epoch loop is a choice of offset, never of array. The
+  buffers are allocated once per training run (:func:`buffers`) with room
+  for the largest batch; a shorter last batch uses a smaller stride. The
+  validation set, and a full batch, are copied in once; minibatches are
+  gathered into their block at each step.
+- Reference counting. The wrapper owns every buffer and the kernel
+  allocates nothing, so the kernel works on unowned views of them
+  (``_unowned``), which Numba does not reference-count. Otherwise Numba
+  counts each array up and down, with atomic instructions, every time it
+  enters an inlined helper, and cannot remove those pairs around loops: at
+  XOR size that was a quarter of the epoch.
 
 Products of ``BLAS_MIN_MACS`` multiply-adds or more go to BLAS through
 ``np.dot`` (which is why Numba needs SciPy here); smaller ones, where a BLAS
@@ -36,7 +48,8 @@ reference combines Python floats with arrays.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import carray, njit, types
+from numba.extending import intrinsic, overload
 
 from fnnet.kernels._config import CACHE, FASTMATH
 from fnnet.kernels._math import vexp, vsigmoid, vtanh
@@ -49,6 +62,36 @@ BLAS_MIN_MACS = 4096
 
 _jit = njit(cache=CACHE, fastmath=FASTMATH, error_model="numpy")
 _inl = njit(fastmath=FASTMATH, error_model="numpy", inline="always")
+
+
+@intrinsic
+def _data_pointer(typingctx, arr):
+    """A typed pointer to ``arr``'s data (no reference is taken)."""
+
+    def codegen(context, builder, sig, args):
+        return context.make_array(sig.args[0])(context, builder, args[0]).data
+
+    return types.CPointer(arr.dtype)(arr), codegen
+
+
+def _unowned(a):
+    """``a`` as an array that Numba does not reference-count.
+
+    In compiled code: the same data and shape without a memory-info block,
+    so Numba's reference counting of it compiles to nothing. Numba counts
+    each array passed to an inlined helper up on entry and down on exit
+    with an atomic instruction, and its pruning pass cannot remove those
+    pairs around loops: at XOR size that counting took a quarter of the
+    epoch. Valid only while the owner of ``a`` keeps it alive (the wrapper
+    owns every array for the whole kernel call). In plain Python
+    (``NUMBA_DISABLE_JIT=1``): ``a`` itself.
+    """
+    return a
+
+
+@overload(_unowned)
+def _unowned_compiled(a):
+    return lambda a: carray(_data_pointer(a), a.shape)
 
 
 @_jit
@@ -176,46 +219,48 @@ def _activate(code, Z, A, at, n, m, scratch):
 
 
 @_inl
-def _offsets(layout, m, offsets):
+def _offsets(layout, m, base, offsets):
     """Where each layer's block starts in the Z, A and dZ buffers (stride m)."""
-    at = 0
+    at = base
     for l in range(layout.shape[0]):
         offsets[l] = at
         at += layout[l, 0] * m
 
 
 @_inl
-def _forward(theta, layout, A0, m, hidden, output, Z, A, offsets, scratch):
+def _forward(theta, layout, in_at, base, m, hidden, output, Z, A, offsets, scratch):
     """Fill the activations of every layer; return where the output starts.
 
-    Twin: ``fnnet.network._forward``.
+    Twin: ``fnnet.network._forward``. The inputs are at ``A[in_at:]``, the
+    layers from ``A[base:]``.
     """
     L = layout.shape[0]
-    _offsets(layout, m, offsets)
+    _offsets(layout, m, base, offsets)
     for l in range(L):
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
         # One call site per helper: each is inlined, so each site is compiled.
-        src, src_at = (A0, 0) if l == 0 else (A, offsets[l - 1])
-        _affine(theta, w_at, b_at, n, k, src, src_at, m, Z, offsets[l])
+        src_at = in_at if l == 0 else offsets[l - 1]
+        _affine(theta, w_at, b_at, n, k, A, src_at, m, Z, offsets[l])
         _activate(hidden if l < L - 1 else output, Z, A, offsets[l], n, m, scratch)
     return offsets[L - 1]
 
 
 @_inl
-def _backward(theta, layout, A0, Y, m, hidden, A, dZ, offsets, l2, grads):
+def _backward(theta, layout, in_at, T, y_at, m, hidden, A, dZ, offsets, l2, grads):
     """Gradients at the last forward pass into ``grads``.
 
-    Twin: ``fnnet.network._backward``; ``offsets`` as the forward pass left it.
+    Twin: ``fnnet.network._backward``; ``offsets`` as the forward pass left it,
+    the targets at ``T[y_at:]``.
     """
     L = layout.shape[0]
     out_at = offsets[L - 1]
     for q in range(layout[L - 1, 0] * m):
-        dZ[out_at + q] = (A[out_at + q] - Y[q]) / m
+        dZ[out_at + q] = (A[out_at + q] - T[y_at + q]) / m
     for l in range(L - 1, -1, -1):
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
-        src, src_at = (A0, 0) if l == 0 else (A, offsets[l - 1])
+        src_at = in_at if l == 0 else offsets[l - 1]
         _weight_grads(
-            dZ, offsets[l], src, src_at, theta, grads, w_at, b_at, n, k, m, l2 / m
+            dZ, offsets[l], A, src_at, theta, grads, w_at, b_at, n, k, m, l2 / m
         )
         if l > 0:
             _back_hidden(
@@ -224,21 +269,22 @@ def _backward(theta, layout, A0, Y, m, hidden, A, dZ, offsets, l2, grads):
 
 
 @_inl
-def _cost(output, A, at, Y, n, m):
-    """Mean cost of the outputs against ``Y`` with the output's canonical loss.
+def _cost(output, A, at, T, y_at, n, m):
+    """Mean cost of the outputs against the targets ``T[y_at:]``.
 
-    Twin: ``fnnet.losses.logloss / cross_entropy / mse``; logs of ``A``
-    clipped to ``[tiny, 1 - epsneg]`` of its dtype. Terms whose weight is 0 are
-    skipped (they add exactly 0 in the reference too).
+    The output's canonical loss. Twin: ``fnnet.losses.logloss /
+    cross_entropy / mse``; logs of ``A`` clipped to ``[tiny, 1 - epsneg]``
+    of its dtype. Terms whose weight is 0 are skipped (they add exactly 0 in
+    the reference too).
     """
     s = 0.0
     if output == IDENTITY:
         for q in range(n * m):
-            s += 0.5 * (A[at + q] - Y[q]) * (A[at + q] - Y[q])
+            s += 0.5 * (A[at + q] - T[y_at + q]) * (A[at + q] - T[y_at + q])
         return s / m
     lo, hi = _clip_bounds(A)
     for q in range(n * m):
-        a, y = min(max(A[at + q], lo), hi), Y[q]
+        a, y = min(max(A[at + q], lo), hi), T[y_at + q]
         if y != 0.0:
             s -= y * np.log(a)
         if output == SIGMOID and y != 1.0:
@@ -255,21 +301,21 @@ def _clip_bounds(A):
 
 
 @_jit
-def _accuracy(output, A, at, Y, n, m):
+def _accuracy(output, A, at, T, y_at, n, m):
     """Share of correct predictions. Twin: ``fnnet.train.accuracy``."""
     if output == IDENTITY:
         return np.nan
     hits = 0
     if output == SIGMOID:
         for q in range(n * m):
-            hits += (A[at + q] > 0.5) == (Y[q] > 0.5)
+            hits += (A[at + q] > 0.5) == (T[y_at + q] > 0.5)
         return hits / (n * m)
     for j in range(m):
         best_a, best_y = 0, 0
         for i in range(1, n):
             if A[at + i * m + j] > A[at + best_a * m + j]:
                 best_a = i
-            if Y[i * m + j] > Y[best_y * m + j]:
+            if T[y_at + i * m + j] > T[y_at + best_y * m + j]:
                 best_y = i
         hits += best_a == best_y
     return hits / m
@@ -332,34 +378,34 @@ def _adam(hyp, theta, grads, mu, nu):
 
 
 @_jit
-def _gather(X, order, start, size, out):
-    """Columns ``order[start:start + size]`` of X into ``out``, row stride ``size``.
+def _gather(X, orders, e, start, size, out):
+    """Columns ``orders[e, start:start + size]`` of X into ``out``, row stride ``size``.
 
     Twin: ``s.X[:, idx]`` in ``fnnet.train._epoch_numpy``.
     """
     for i in range(X.shape[0]):
         for j in range(size):
-            out[i * size + j] = X[i, order[start + j]]
+            out[i * size + j] = X[i, orders[e, start + j]]
 
 
 @_inl
-def _batch(b, n_batches, mb, e, orders, X, Y, flat, Xb, Yb):
-    """Inputs, targets and size of pass ``b`` of an epoch (flat, row-major).
+def _batch(b, n_batches, mb, e, orders, X, Y, A, T, val_at):
+    """Where the inputs and targets of pass ``b`` of an epoch are, and its size.
 
     Passes ``0 .. n_batches - 1`` are the minibatches (gathered through this
-    epoch's permutation, or the whole data set); pass ``n_batches`` is the
-    validation set. Twin: ``_batches`` and ``evaluate`` in ``fnnet.train``.
+    epoch's permutation into the first blocks of ``A`` and ``T``; a full
+    batch is already there); pass ``n_batches`` is the validation set, at
+    ``val_at = (its inputs' offset, its targets' offset, its size)``.
+    Twin: ``_batches`` and ``evaluate`` in ``fnnet.train``.
     """
-    X_all, Y_all, Xv_all, Yv_all = flat
     if b == n_batches:
-        return Xv_all, Yv_all, Xv_all.size // X.shape[0]
+        return val_at
     start = b * mb
     size = min(mb, X.shape[1] - start)
-    if orders.shape[0] == 0:
-        return X_all, Y_all, size
-    _gather(X, orders[e], start, size, Xb)
-    _gather(Y, orders[e], start, size, Yb)
-    return Xb, Yb, size
+    if orders.shape[0] > 0:
+        _gather(X, orders, e, start, size, A)
+        _gather(Y, orders, e, start, size, T)
+    return 0, 0, size
 
 
 @_jit
@@ -374,80 +420,97 @@ def _improved(cost, e, theta, best, best_meta):
             best[i] = theta[i]
 
 
-def _epochs(
-    theta, s1, s2, count, best, best_meta, orders, epochs,
-    layout, X, Y, Xv, Yv, batch_size, hidden, output, opt, hyper, l2, patience,
-):  # fmt: skip
-    """Run ``epochs`` epochs; return ``(metrics, epochs run, status)``.
+def buffers(theta, layout, X, Y, Xv, Yv, batch_size, hyper, full_batch):
+    """The kernel's working buffers for one training run (plain Python).
 
-    Twin: ``fnnet.train._train_numpy``. ``theta, s1, s2, count, best,
-    best_meta`` are the wrapper's working buffers, updated in place so that
-    a run can continue over several calls; ``X, Y, Xv, Yv`` are only read.
-    ``orders`` holds one permutation per epoch (no rows: full batch).
-    ``best_meta`` is ``(best validation cost, its epoch, epochs before this
-    call)``. ``metrics`` rows are training cost, validation cost and
-    validation accuracy per epoch. Status is ``OK``, ``STOPPED`` (patience ran
-    out), or ``TRAIN_FAILED`` / ``VAL_FAILED`` with the failing epoch in place
-    of the number of epochs run.
+    Returns ``(grads, hyp, Z, A, dZ, T, scratch, offsets)`` laid out as the
+    module docstring says, with the validation set, and for a full batch the
+    training set, already copied into ``A`` and ``T``. The caller owns them
+    and passes them to every call of ``_epochs_kernel`` of that run.
     """
     (n_x, m), n_y, m_val = X.shape, Y.shape[0], Xv.shape[1]
     mb = min(batch_size, m)
+    base = n_x * (mb + m_val)  # the two input blocks, then the layers
+    size = base + int(layout[:, 0].sum()) * max(mb, m_val)
+    Z, A, dZ = (np.empty(size, theta.dtype) for _ in range(3))
+    T = np.empty(n_y * (mb + m_val), theta.dtype)
+    if full_batch:
+        A[: n_x * m], T[: n_y * m] = X.ravel(), Y.ravel()
+    A[n_x * mb : base], T[n_y * mb :] = Xv.ravel(), Yv.ravel()
+    hyp = np.zeros(8, theta.dtype)
+    hyp[:6] = hyper
+    scratch = np.empty(max(m, m_val), theta.dtype)
+    offsets = np.empty(layout.shape[0], np.int64)
+    return np.zeros_like(theta), hyp, Z, A, dZ, T, scratch, offsets
+
+
+def _epochs(
+    theta, s1, s2, count, best, best_meta, grads, hyp, Z, A, dZ, T, scratch,
+    offsets, metrics, orders, layout, X, Y, m_val, batch_size,
+    hidden, output, opt, hyper, l2, patience,
+):  # fmt: skip
+    """Run ``metrics.shape[1]`` epochs; return ``(epochs run, status)``.
+
+    Twin: ``fnnet.train._train_numpy``. Every array is the wrapper's and
+    stays alive for the whole call; the kernel allocates nothing.
+    ``theta, s1, s2, count, best, best_meta`` carry the run across calls;
+    ``grads`` to ``offsets`` are the work buffers from :func:`buffers`;
+    ``metrics`` (rows: training cost, validation cost, validation accuracy;
+    NaN on entry) receives one column per epoch. ``X, Y`` are read for
+    minibatches only; ``orders`` holds one permutation per epoch (no rows:
+    full batch). ``best_meta`` is ``(best validation cost, its epoch, epochs
+    before this call)``. Status is ``OK``, ``STOPPED`` (patience ran out), or
+    ``TRAIN_FAILED`` / ``VAL_FAILED`` with the failing epoch in place of the
+    number of epochs run.
+    """
+    theta, s1, s2, count = _unowned(theta), _unowned(s1), _unowned(s2), _unowned(count)
+    best, best_meta, grads = _unowned(best), _unowned(best_meta), _unowned(grads)
+    hyp, Z, A, dZ, T = (
+        _unowned(hyp),
+        _unowned(Z),
+        _unowned(A),
+        _unowned(dZ),
+        _unowned(T),
+    )
+    scratch, offsets = _unowned(scratch), _unowned(offsets)
+    metrics, orders, layout = _unowned(metrics), _unowned(orders), _unowned(layout)
+    X, Y, hyper = _unowned(X), _unowned(Y), _unowned(hyper)
+    (n_x, m), n_y, epochs = X.shape, Y.shape[0], metrics.shape[1]
+    mb = min(batch_size, m)
     n_batches = (m + mb - 1) // mb
-    rows = 0
-    for l in range(layout.shape[0]):
-        rows += layout[l, 0]
-    size = rows * max(mb, m_val)  # room for every layer's Z, A or dZ
-    Z, A, dZ = (
-        np.empty(size, theta.dtype),
-        np.empty(size, theta.dtype),
-        np.empty(size, theta.dtype),
-    )
-    Xb, Yb = np.empty(n_x * mb, X.dtype), np.empty(n_y * mb, Y.dtype)
-    flat = (
-        X.reshape(X.size),
-        Y.reshape(Y.size),
-        Xv.reshape(Xv.size),
-        Yv.reshape(Yv.size),
-    )
-    scratch, offsets = (
-        np.empty(max(m, m_val), theta.dtype),
-        np.empty(layout.shape[0], np.int64),
-    )
-    grads, hyp = np.zeros_like(theta), np.zeros(8, theta.dtype)
-    for i in range(6):  # a loop: a slice assignment costs seconds of compile
-        hyp[i] = hyper[i]
-    metrics = np.empty((3, epochs))
-    for e in range(epochs):
-        metrics[0, e] = metrics[1, e] = metrics[2, e] = np.nan
+    base = n_x * (mb + m_val)
+    val_at = (n_x * mb, n_y * mb, m_val)
     for e in range(epochs):
         J = 0.0
         # One forward pass per minibatch, then one on the validation set: a
         # single call site, so the forward code is compiled once.
         for b in range(n_batches + (m_val > 0)):
-            A0, Yc, size = _batch(b, n_batches, mb, e, orders, X, Y, flat, Xb, Yb)
+            in_at, y_at, size = _batch(b, n_batches, mb, e, orders, X, Y, A, T, val_at)
             at = _forward(
-                theta, layout, A0, size, hidden, output, Z, A, offsets, scratch
+                theta, layout, in_at, base, size, hidden, output, Z, A, offsets, scratch
             )
-            cost = _cost(output, A, at, Yc, n_y, size)
+            cost = _cost(output, A, at, T, y_at, n_y, size)
             if b == n_batches:
                 break
             J += (cost + _penalty(theta, layout, l2, size)) * size / m
-            _backward(theta, layout, A0, Yc, size, hidden, A, dZ, offsets, l2, grads)
+            _backward(
+                theta, layout, in_at, T, y_at, size, hidden, A, dZ, offsets, l2, grads
+            )
             if not _step(opt, hyper, hyp, theta, grads, s1, s2, count):
                 J = np.nan
                 break
         metrics[0, e] = J
         if not np.isfinite(J):
-            return metrics, e, TRAIN_FAILED
+            return e, TRAIN_FAILED
         if m_val > 0:
             metrics[1, e] = cost
-            metrics[2, e] = _accuracy(output, A, at, Yc, n_y, m_val)
+            metrics[2, e] = _accuracy(output, A, at, T, y_at, n_y, m_val)
             if not np.isfinite(metrics[1, e]):
-                return metrics, e, VAL_FAILED
+                return e, VAL_FAILED
             _improved(metrics[1, e], e, theta, best, best_meta)
             if patience > 0 and best_meta[2] + e - best_meta[1] >= patience:
-                return metrics, e + 1, STOPPED
-    return metrics, epochs, OK
+                return e + 1, STOPPED
+    return epochs, OK
 
 
 _epochs_kernel = _jit(_epochs)

@@ -38,15 +38,21 @@ def train_numba(s: Setup) -> tuple[Tree, History]:
     """Run :func:`fnnet.train` on the compiled backend. Twin: ``_train_numpy``."""
     theta, layout = pack(s.params)
     batch = s.batch_size or s.X.shape[1]
-    static = (layout, *_arrays(s), batch, *_codes(s), s.l2, s.patience or 0)
-    work = _Work(theta)
+    X, Y, Xv, Yv = _arrays(s)
+    hidden, output, opt, hyper = _codes(s)
+    work = _Work(
+        theta, K.buffers(theta, layout, X, Y, Xv, Yv, batch, hyper, _full_batch(s))
+    )
+    static = (layout, X, Y, Xv.shape[1], batch, hidden, output, opt, hyper)
+    static += (s.l2, s.patience or 0)
     chunks: list[NDArray] = []  # each call's metrics: (3, epochs it ran)
     chunk, done, stopped = _first_chunk(s), 0, False
     while done < s.epochs and not stopped:
         n = min(chunk, s.epochs - done)
         orders, start = _orders(s, n), time.perf_counter()
+        metrics = np.full((3, n), np.nan)
         with np.errstate(over="ignore", invalid="ignore"):  # only without the JIT
-            metrics, ran, status = K._epochs_kernel(*work.state(), orders, n, *static)
+            ran, status = K._epochs_kernel(*work.state(), metrics, orders, *static)
         chunks.append(metrics[:, :ran])
         _check_status(status, done + ran, metrics[:, ran : ran + 1], chunks)
         _report(s, done, metrics[0, :ran])
@@ -57,18 +63,24 @@ def train_numba(s: Setup) -> tuple[Tree, History]:
 
 
 class _Work:
-    """The kernel's working state, owned by one call of :func:`train_numba`."""
+    """The kernel's working state, owned by one call of :func:`train_numba`.
 
-    def __init__(self, theta: NDArray[np.floating]) -> None:
+    The kernel works on unowned views of these arrays, so they must outlive
+    every kernel call: they live as long as this object.
+    """
+
+    def __init__(self, theta: NDArray[np.floating], buffers: tuple) -> None:
         self.theta = theta
         self.s1, self.s2 = np.zeros_like(theta), np.zeros_like(theta)
         self.count = np.zeros(1, dtype=np.int64)
         self.best = theta.copy()
         self.best_meta = np.array([np.inf, -1.0, 0.0])  # cost, epoch, epochs done
+        self.buffers = buffers  # grads, hyp, Z, A, dZ, T, scratch, offsets
 
     def state(self) -> tuple[NDArray, ...]:
-        """The buffers the kernel updates, in its argument order."""
-        return self.theta, self.s1, self.s2, self.count, self.best, self.best_meta
+        """The arrays the kernel updates, in its argument order."""
+        run = (self.theta, self.s1, self.s2, self.count, self.best, self.best_meta)
+        return run + self.buffers
 
 
 def pack(
