@@ -19,12 +19,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from fnnet.kernels._math import vexp, vsigmoid, vtanh
+from fnnet.kernels._math import (
+    exp_into,
+    sigmoid_into,
+    tanh_into,
+    vexp,
+    vsigmoid,
+    vtanh,
+)
 
 JIT = not numba.config.DISABLE_JIT
 GRID_SIZE = 1_000_000 if JIT else 20_000
 MAX_ULP = 2
 DTYPES = [np.float64, np.float32]
+READS_X86_ASSEMBLY = pytest.mark.skipif(
+    not JIT or platform.machine().lower() not in ("x86_64", "amd64"),
+    reason="reads x86 assembly of compiled code: needs the JIT on x86-64",
+)
 
 
 def sigmoid_reference(z: np.ndarray) -> np.ndarray:
@@ -278,10 +289,7 @@ def test_callable_from_njit(dtype: type) -> None:
         assert ulp_distance(got, reference(name, z)).max() <= MAX_ULP
 
 
-@pytest.mark.skipif(not JIT, reason="needs the JIT")
-@pytest.mark.skipif(
-    platform.machine().lower() not in ("x86_64", "amd64"), reason="x86 assembly"
-)
+@READS_X86_ASSEMBLY
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
 @pytest.mark.parametrize("name", list(KERNELS))
 def test_loops_are_vectorized(name: str, dtype: type) -> None:
@@ -306,3 +314,39 @@ def test_start_stop_touch_only_their_block(name: str) -> None:
     kernel(x, out, 3, 8)
     np.testing.assert_allclose(out[3:8], reference(x[3:8]), rtol=1e-15)
     assert (out[:3] == -7.0).all() and (out[8:] == -7.0).all()
+
+
+# ---------------------------------------------------------------------------
+# The training kernel's loops: one per dtype, chosen while typing
+# ---------------------------------------------------------------------------
+
+INTO = {"exp": exp_into, "tanh": tanh_into, "sigmoid": sigmoid_into}
+
+
+def _caller(into):
+    """A compiled caller, as the training kernel calls these: a block of x."""
+
+    def call(x, out, start, stop):
+        into(x, out, start, stop)
+
+    return numba.njit(cache=False, error_model="numpy")(call)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", sorted(INTO))
+def test_kernel_loops_equal_the_public_functions(name: str, dtype: type) -> None:
+    x = dense_grid(dtype, 4096)
+    got, want = np.full_like(x, -7.0), np.full_like(x, -7.0)
+    _caller(INTO[name])(x, got, 5, x.size - 5)
+    KERNELS[name][0](x, want, 5, x.size - 5)
+    assert np.array_equal(got, want, equal_nan=True)
+
+
+@READS_X86_ASSEMBLY
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+@pytest.mark.parametrize("name", sorted(INTO))
+def test_kernel_loops_are_vectorized(name: str, dtype: type) -> None:
+    caller = _caller(INTO[name])
+    x = np.ones(8, dtype)
+    caller(x, np.empty_like(x), 0, 8)
+    assert re.search(r"\bv?mulpd\b", caller.inspect_asm(caller.signatures[0]))

@@ -52,7 +52,7 @@ from numba import carray, njit, types
 from numba.extending import intrinsic, overload
 
 from fnnet.kernels._config import CACHE, FASTMATH
-from fnnet.kernels._math import vexp, vsigmoid, vtanh
+from fnnet.kernels._math import exp_into, sigmoid_into, tanh_into
 
 TANH, SIGMOID, RELU, SOFTMAX, IDENTITY = 0, 1, 2, 3, 4
 SGD, MOMENTUM, ADAM = 0, 1, 2
@@ -179,7 +179,8 @@ def _softmax(Z, A, at, n, m, scratch):
     """Column-wise softmax with the column maximum subtracted.
 
     Twin: ``fnnet.activations.softmax``. ``scratch`` holds at least ``m``
-    values (the column maxima, then the sums), so nothing is allocated.
+    values (the column maxima, then the sums), so nothing is allocated;
+    ``Z`` is left holding ``Z - max`` (nothing reads it after this).
     """
     for j in range(m):
         scratch[j] = Z[at + j]
@@ -188,8 +189,8 @@ def _softmax(Z, A, at, n, m, scratch):
             scratch[j] = max(scratch[j], Z[at + i * m + j])
     for i in range(n):
         for j in range(m):
-            A[at + i * m + j] = Z[at + i * m + j] - scratch[j]
-    vexp(A, A, at, at + n * m)
+            Z[at + i * m + j] -= scratch[j]
+    exp_into(Z, A, at, at + n * m)
     for j in range(m):
         scratch[j] = A[at + j]
     for i in range(1, n):
@@ -205,9 +206,9 @@ def _activate(code, Z, A, at, n, m, scratch):
     """``A = g(Z)`` for one layer. Twin: ``fnnet.activations.ACTIVATIONS``."""
     stop = at + n * m
     if code == TANH:
-        vtanh(Z, A, at, stop)
+        tanh_into(Z, A, at, stop)
     elif code == SIGMOID:
-        vsigmoid(Z, A, at, stop)
+        sigmoid_into(Z, A, at, stop)
     elif code == SOFTMAX:
         _softmax(Z, A, at, n, m, scratch)
     elif code == RELU:
