@@ -15,9 +15,10 @@ would cost more than the arithmetic.
   moments are flat vectors of the same length, so an optimizer step is one
   loop.
 - A batch of ``m`` examples is stored row-major with row stride ``m``, in
-  three buffers of the same size: ``A`` holds the inputs ``(n_x, m)`` and
-  each layer's activations, ``Z`` and ``dZ`` each layer's pre-activations
-  and their gradients (``offsets[l]`` is where layer ``l + 1`` starts).
+  two buffers of the same size: ``A`` holds the inputs ``(n_x, m)`` and each
+  layer's activations (each layer's ``W @ A_prev + b`` is written to its
+  block and activated in place), ``dZ`` the gradients of the
+  pre-activations (``offsets[l]`` is where layer ``l + 1`` starts in both).
   ``A`` starts with two input blocks, one for the training batch and one
   for the validation set, and ``T`` holds the targets the same way, so every
   choice in the epoch loop is a choice of offset, never of array. The
@@ -52,13 +53,18 @@ from numba import carray, njit, types
 from numba.extending import intrinsic, overload
 
 from fnnet.kernels._config import CACHE, FASTMATH
-from fnnet.kernels._math import exp_into, sigmoid_into, tanh_into
+from fnnet.kernels._math import exp_inplace, sigmoid_inplace, tanh_inplace
 
 TANH, SIGMOID, RELU, SOFTMAX, IDENTITY = 0, 1, 2, 3, 4
 SGD, MOMENTUM, ADAM = 0, 1, 2
 OK, STOPPED, TRAIN_FAILED, VAL_FAILED = 0, 1, 2, 3
-#: Products with at least this many multiply-adds go to BLAS (``np.dot``).
+#: Products with at least this many multiply-adds go to BLAS (``np.dot``)...
 BLAS_MIN_MACS = 4096
+#: ...except back-propagation through fewer output rows than this: with so
+#: few multiply-adds per result it is bound by memory, and a loop that writes
+#: each result once beats BLAS (a 1-row ``W`` made an outer product, then a
+#: second pass for the derivative).
+BLAS_MIN_DEPTH = 8
 
 _jit = njit(cache=CACHE, fastmath=FASTMATH, error_model="numpy")
 _inl = njit(fastmath=FASTMATH, error_model="numpy", inline="always")
@@ -101,21 +107,24 @@ def _matrix(flat, at, rows, cols):
 
 
 @_inl
-def _affine(theta, w_at, b_at, n, k, A, a_at, m, Z, z_at):
-    """``Z = W @ A + b`` for one layer. Twin: ``Z = W @ A; Z += b``."""
+def _affine(theta, w_at, b_at, n, k, A, a_at, m, z_at):
+    """``Z = W @ A_prev + b`` for one layer, into its block of ``A`` at ``z_at``.
+
+    Twin: ``Z = W @ A; Z += b``. The activation is then applied in place.
+    """
     if n * k * m >= BLAS_MIN_MACS:
         W = _matrix(theta, w_at, n, k)
-        np.dot(W, _matrix(A, a_at, k, m), _matrix(Z, z_at, n, m))
+        np.dot(W, _matrix(A, a_at, k, m), _matrix(A, z_at, n, m))
         for i in range(n):
             for j in range(m):
-                Z[z_at + i * m + j] += theta[b_at + i]
+                A[z_at + i * m + j] += theta[b_at + i]
         return
     for i in range(n):
         for j in range(m):
             acc = theta[w_at + i * k] * A[a_at + j]
             for p in range(1, k):
                 acc += theta[w_at + i * k + p] * A[a_at + p * m + j]
-            Z[z_at + i * m + j] = acc + theta[b_at + i]
+            A[z_at + i * m + j] = acc + theta[b_at + i]
 
 
 @_inl
@@ -139,10 +148,27 @@ def _weight_grads(dZ, d_at, A, a_at, theta, grads, w_at, b_at, n, k, m, l2_over_
         if l2_over_m != 0.0:
             for p in range(k):
                 grads[w_at + i * k + p] += l2_over_m * theta[w_at + i * k + p]
-        acc = dZ[d_at + i * m]
-        for j in range(1, m):
-            acc += dZ[d_at + i * m + j]
-        grads[b_at + i] = acc
+        grads[b_at + i] = _row_sum(dZ, d_at + i * m, m)
+
+
+@_inl
+def _row_sum(x, at, m):
+    """``x[at:at + m].sum()`` with four partial sums.
+
+    A single running sum is one chain of dependent additions, each waiting
+    for the last (2 ms per epoch on the wide workload's 512 x 4096 rows);
+    four independent chains overlap. Twin: ``dZ.sum(axis=1)`` (pairwise in
+    NumPy: neither order is the other's, both are accurate to rounding).
+    """
+    s0 = s1 = s2 = s3 = 0.0
+    for j in range(at, at + m - 3, 4):
+        s0 += x[j]
+        s1 += x[j + 1]
+        s2 += x[j + 2]
+        s3 += x[j + 3]
+    for j in range(at + m - m % 4, at + m):
+        s0 += x[j]
+    return (s0 + s1) + (s2 + s3)
 
 
 @_inl
@@ -152,16 +178,19 @@ def _back_hidden(theta, w_at, n, k, dZ, d_at, A, a_at, hidden, out, o_at, m):
     Twin: the ``dZ = (params[f"W{l}"].T @ dZ) * DERIVATIVES[hidden](A_prev)``
     line of ``network._backward``.
     """
-    if n * k * m >= BLAS_MIN_MACS:
+    if n * k * m >= BLAS_MIN_MACS and n >= BLAS_MIN_DEPTH:
         W = _matrix(theta, w_at, n, k)
         np.dot(W.T, _matrix(dZ, d_at, n, m), _matrix(out, o_at, k, m))
     else:
+        # Row by row, a multiply-add of whole rows of dZ: vectorizes over j.
         for p in range(k):
+            w = theta[w_at + p]
             for j in range(m):
-                acc = theta[w_at + p] * dZ[d_at + j]
-                for i in range(1, n):
-                    acc += theta[w_at + i * k + p] * dZ[d_at + i * m + j]
-                out[o_at + p * m + j] = acc
+                out[o_at + p * m + j] = w * dZ[d_at + j]
+            for i in range(1, n):
+                w = theta[w_at + i * k + p]
+                for j in range(m):
+                    out[o_at + p * m + j] += w * dZ[d_at + i * m + j]
     # One loop per activation (not a branch per element), so each vectorizes.
     if hidden == TANH:
         for q in range(k * m):
@@ -175,22 +204,21 @@ def _back_hidden(theta, w_at, n, k, dZ, d_at, A, a_at, hidden, out, o_at, m):
 
 
 @_jit
-def _softmax(Z, A, at, n, m, scratch):
-    """Column-wise softmax with the column maximum subtracted.
+def _softmax(A, at, n, m, scratch):
+    """Column-wise softmax of ``A[at:]`` in place, with the column maximum subtracted.
 
     Twin: ``fnnet.activations.softmax``. ``scratch`` holds at least ``m``
-    values (the column maxima, then the sums), so nothing is allocated;
-    ``Z`` is left holding ``Z - max`` (nothing reads it after this).
+    values (the column maxima, then the sums), so nothing is allocated.
     """
     for j in range(m):
-        scratch[j] = Z[at + j]
+        scratch[j] = A[at + j]
     for i in range(1, n):
         for j in range(m):
-            scratch[j] = max(scratch[j], Z[at + i * m + j])
+            scratch[j] = max(scratch[j], A[at + i * m + j])
     for i in range(n):
         for j in range(m):
-            Z[at + i * m + j] -= scratch[j]
-    exp_into(Z, A, at, at + n * m)
+            A[at + i * m + j] -= scratch[j]
+    exp_inplace(A, at, at + n * m)
     for j in range(m):
         scratch[j] = A[at + j]
     for i in range(1, n):
@@ -202,26 +230,23 @@ def _softmax(Z, A, at, n, m, scratch):
 
 
 @_inl
-def _activate(code, Z, A, at, n, m, scratch):
-    """``A = g(Z)`` for one layer. Twin: ``fnnet.activations.ACTIVATIONS``."""
+def _activate(code, A, at, n, m, scratch):
+    """``A = g(Z)`` in place for one layer. Twin: ``fnnet.activations.ACTIVATIONS``."""
     stop = at + n * m
     if code == TANH:
-        tanh_into(Z, A, at, stop)
+        tanh_inplace(A, at, stop)
     elif code == SIGMOID:
-        sigmoid_into(Z, A, at, stop)
+        sigmoid_inplace(A, at, stop)
     elif code == SOFTMAX:
-        _softmax(Z, A, at, n, m, scratch)
+        _softmax(A, at, n, m, scratch)
     elif code == RELU:
         for q in range(at, stop):
-            A[q] = max(Z[q], 0.0)
-    else:
-        for q in range(at, stop):
-            A[q] = Z[q]
+            A[q] = max(A[q], 0.0)
 
 
 @_inl
 def _offsets(layout, m, base, offsets):
-    """Where each layer's block starts in the Z, A and dZ buffers (stride m)."""
+    """Where each layer's block starts in the A and dZ buffers (stride m)."""
     at = base
     for l in range(layout.shape[0]):
         offsets[l] = at
@@ -229,7 +254,7 @@ def _offsets(layout, m, base, offsets):
 
 
 @_inl
-def _forward(theta, layout, in_at, base, m, hidden, output, Z, A, offsets, scratch):
+def _forward(theta, layout, in_at, base, m, hidden, output, A, offsets, scratch):
     """Fill the activations of every layer; return where the output starts.
 
     Twin: ``fnnet.network._forward``. The inputs are at ``A[in_at:]``, the
@@ -241,8 +266,8 @@ def _forward(theta, layout, in_at, base, m, hidden, output, Z, A, offsets, scrat
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
         # One call site per helper: each is inlined, so each site is compiled.
         src_at = in_at if l == 0 else offsets[l - 1]
-        _affine(theta, w_at, b_at, n, k, A, src_at, m, Z, offsets[l])
-        _activate(hidden if l < L - 1 else output, Z, A, offsets[l], n, m, scratch)
+        _affine(theta, w_at, b_at, n, k, A, src_at, m, offsets[l])
+        _activate(hidden if l < L - 1 else output, A, offsets[l], n, m, scratch)
     return offsets[L - 1]
 
 
@@ -424,7 +449,7 @@ def _improved(cost, e, theta, best, best_meta):
 def buffers(theta, layout, X, Y, Xv, Yv, batch_size, hyper, full_batch):
     """The kernel's working buffers for one training run (plain Python).
 
-    Returns ``(grads, hyp, Z, A, dZ, T, scratch, offsets)`` laid out as the
+    Returns ``(grads, hyp, A, dZ, T, scratch, offsets)`` laid out as the
     module docstring says, with the validation set, and for a full batch the
     training set, already copied into ``A`` and ``T``. The caller owns them
     and passes them to every call of ``_epochs_kernel`` of that run.
@@ -433,7 +458,7 @@ def buffers(theta, layout, X, Y, Xv, Yv, batch_size, hyper, full_batch):
     mb = min(batch_size, m)
     base = n_x * (mb + m_val)  # the two input blocks, then the layers
     size = base + int(layout[:, 0].sum()) * max(mb, m_val)
-    Z, A, dZ = (np.empty(size, theta.dtype) for _ in range(3))
+    A, dZ = np.empty(size, theta.dtype), np.empty(size, theta.dtype)
     T = np.empty(n_y * (mb + m_val), theta.dtype)
     if full_batch:
         A[: n_x * m], T[: n_y * m] = X.ravel(), Y.ravel()
@@ -442,11 +467,11 @@ def buffers(theta, layout, X, Y, Xv, Yv, batch_size, hyper, full_batch):
     hyp[:6] = hyper
     scratch = np.empty(max(m, m_val), theta.dtype)
     offsets = np.empty(layout.shape[0], np.int64)
-    return np.zeros_like(theta), hyp, Z, A, dZ, T, scratch, offsets
+    return np.zeros_like(theta), hyp, A, dZ, T, scratch, offsets
 
 
 def _epochs(
-    theta, s1, s2, count, best, best_meta, grads, hyp, Z, A, dZ, T, scratch,
+    theta, s1, s2, count, best, best_meta, grads, hyp, A, dZ, T, scratch,
     offsets, metrics, orders, layout, X, Y, m_val, batch_size,
     hidden, output, opt, hyper, l2, patience,
 ):  # fmt: skip
@@ -466,13 +491,7 @@ def _epochs(
     """
     theta, s1, s2, count = _unowned(theta), _unowned(s1), _unowned(s2), _unowned(count)
     best, best_meta, grads = _unowned(best), _unowned(best_meta), _unowned(grads)
-    hyp, Z, A, dZ, T = (
-        _unowned(hyp),
-        _unowned(Z),
-        _unowned(A),
-        _unowned(dZ),
-        _unowned(T),
-    )
+    hyp, A, dZ, T = _unowned(hyp), _unowned(A), _unowned(dZ), _unowned(T)
     scratch, offsets = _unowned(scratch), _unowned(offsets)
     metrics, orders, layout = _unowned(metrics), _unowned(orders), _unowned(layout)
     X, Y, hyper = _unowned(X), _unowned(Y), _unowned(hyper)
@@ -488,7 +507,7 @@ def _epochs(
         for b in range(n_batches + (m_val > 0)):
             in_at, y_at, size = _batch(b, n_batches, mb, e, orders, X, Y, A, T, val_at)
             at = _forward(
-                theta, layout, in_at, base, size, hidden, output, Z, A, offsets, scratch
+                theta, layout, in_at, base, size, hidden, output, A, offsets, scratch
             )
             cost = _cost(output, A, at, T, y_at, n_y, size)
             if b == n_batches:

@@ -77,10 +77,10 @@ and are inlined into every loop that calls them (``inline="always"``), which
 is what lets such a loop vectorize; ``tests/test_kernel_math.py`` checks the
 generated assembly of the public functions.
 
-The training kernel calls ``exp_into``, ``tanh_into`` and ``sigmoid_into``
-instead: the same loops, not in place, for which Numba compiles only the
-loop of the kernel's dtype (the public functions compile all four
-variants, which cost a kernel about 2 s of compile time).
+The training kernel calls ``exp_inplace``, ``tanh_inplace`` and
+``sigmoid_inplace`` instead: the same loops, in place only, for which Numba
+compiles only the loop of the kernel's dtype (the public functions compile
+all four variants, which cost a kernel about 2 s of compile time).
 """
 
 from __future__ import annotations
@@ -492,46 +492,52 @@ def vsigmoid(x, out, start=0, stop=-1):
 
 
 def _loop(element):
-    """``out[i] = element(x[i])`` for ``start <= i < stop`` (not compiled here)."""
+    """``x[i] = element(x[i])`` for ``start <= i < stop`` (not compiled here)."""
 
-    def loop(x, out, start, stop):
-        for i in range(start, stop):
-            out[i] = element(np.float64(x[i]))
+    def loop(x, start, stop):
+        # Unsigned indices: with signed ones Numba wraps negative indices
+        # around, a select in the address that stops LLVM vectorizing.
+        for i in range(np.uint64(start), np.uint64(stop)):
+            x[i] = element(np.float64(x[i]))
 
     return loop
 
 
 def _by_dtype(f32, f64):
-    """An overload that compiles the loop of the arrays' dtype only."""
+    """An overload that compiles the loop of the array's dtype only."""
     loops = {types.float32: _loop(f32), types.float64: _loop(f64)}
 
-    def typer(x, out, start, stop):
+    def typer(x, start, stop):
         return loops.get(x.dtype)
 
     return typer
 
 
-def exp_into(x, out, start, stop):
-    """``out[start:stop] = exp(x[start:stop])`` for the training kernel.
+def exp_inplace(x, start, stop):
+    """``x[start:stop] = exp(x[start:stop])`` for the training kernel.
 
-    ``x`` and ``out`` are distinct 1-D arrays of the same dtype. In compiled
-    code Numba picks the float32 or float64 loop while typing the caller, so
-    a kernel compiles only the loop it runs; ``vexp`` compiles four (in place
-    or not, each dtype), a second or so each. In plain Python: ``vexp``.
+    ``x`` is a 1-D float32 or float64 array, ``0 <= start <= stop <= x.size``.
+    In compiled code Numba picks
+    the loop of its dtype while typing the caller, so a kernel compiles only
+    the loop it runs (``vexp`` compiles four: in place or not, each dtype,
+    about half a second each). In place, the loop reads and writes through
+    one pointer, so it needs no run-time overlap check, which can send a
+    two-array loop to its scalar fallback inside a large kernel. In plain
+    Python: ``vexp``.
     """
-    vexp(x, out, start, stop)
+    vexp(x, x, start, stop)
 
 
-def tanh_into(x, out, start, stop):
-    """``out[start:stop] = tanh(x[start:stop])``; see :func:`exp_into`."""
-    vtanh(x, out, start, stop)
+def tanh_inplace(x, start, stop):
+    """``x[start:stop] = tanh(x[start:stop])``; see :func:`exp_inplace`."""
+    vtanh(x, x, start, stop)
 
 
-def sigmoid_into(x, out, start, stop):
-    """The logistic of ``x[start:stop]`` into ``out``; see :func:`exp_into`."""
-    vsigmoid(x, out, start, stop)
+def sigmoid_inplace(x, start, stop):
+    """The logistic of ``x[start:stop]``, in place; see :func:`exp_inplace`."""
+    vsigmoid(x, x, start, stop)
 
 
-overload(exp_into)(_by_dtype(_exp_f32, _exp_f64))
-overload(tanh_into)(_by_dtype(_tanh_f32, _tanh_f64))
-overload(sigmoid_into)(_by_dtype(_sigmoid_f32, _sigmoid_f64))
+overload(exp_inplace)(_by_dtype(_exp_f32, _exp_f64))
+overload(tanh_inplace)(_by_dtype(_tanh_f32, _tanh_f64))
+overload(sigmoid_inplace)(_by_dtype(_sigmoid_f32, _sigmoid_f64))

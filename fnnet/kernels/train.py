@@ -75,7 +75,7 @@ class _Work:
         self.count = np.zeros(1, dtype=np.int64)
         self.best = theta.copy()
         self.best_meta = np.array([np.inf, -1.0, 0.0])  # cost, epoch, epochs done
-        self.buffers = buffers  # grads, hyp, Z, A, dZ, T, scratch, offsets
+        self.buffers = buffers  # grads, hyp, A, dZ, T, scratch, offsets
 
     def state(self) -> tuple[NDArray, ...]:
         """The arrays the kernel updates, in its argument order."""
