@@ -218,3 +218,20 @@ def test_epoch_loop_counts_no_references(monkeypatch):
     ir = fresh.inspect_llvm(sig)
     start = ir.index(f"@{name}(")
     assert "NRT_incref" not in ir[start : ir.index("\n}\n", start)]
+
+
+def test_kernel_refuses_buffers_that_do_not_fit(monkeypatch):
+    # The kernel indexes without bounds checks, so it checks the sizes of the
+    # buffers it is given once, on entry, rather than overrun them.
+    real = K.buffers
+
+    def one_short(*args):
+        grads, hyp, A, dZ, T, scratch, offsets = real(*args)
+        return grads, hyp, A[:-1].copy(), dZ, T, scratch, offsets
+
+    monkeypatch.setattr(K, "buffers", one_short)
+    X, Y = fn.data.logic_gate("xor")
+    with pytest.raises(ValueError, match="kernel buffers do not fit"):
+        fn.train(
+            fn.initialize((2, 4, 1)), X, Y, epochs=2, learning_rate=1.0, backend="numba"
+        )

@@ -97,6 +97,8 @@ def _unowned(a):
 
 @overload(_unowned)
 def _unowned_compiled(a):
+    if a.layout != "C":  # carray assumes C order: refuse anything else
+        return None
     return lambda a: carray(_data_pointer(a), a.shape)
 
 
@@ -500,6 +502,19 @@ def _epochs(
     n_batches = (m + mb - 1) // mb
     base = n_x * (mb + m_val)
     val_at = (n_x * mb, n_y * mb, m_val)
+    rows = 0
+    for l in range(layout.shape[0]):
+        rows += layout[l, 0]
+    # Indexing is unchecked: buffers of another run would be overrun silently.
+    if (
+        A.shape[0] < base + rows * max(mb, m_val)
+        or dZ.shape[0] < A.shape[0]
+        or T.shape[0] < n_y * (mb + m_val)
+        or scratch.shape[0] < max(m, m_val)
+        or offsets.shape[0] < layout.shape[0]
+        or grads.shape[0] != theta.shape[0]
+    ):
+        raise ValueError("fnnet internal error: kernel buffers do not fit the run")
     for e in range(epochs):
         J = 0.0
         # One forward pass per minibatch, then one on the validation set: a
