@@ -15,23 +15,21 @@ would cost more than the arithmetic.
   moments are flat vectors of the same length, so an optimizer step is one
   loop.
 - A batch of ``m`` examples is stored row-major with row stride ``m``, in
-  two buffers of the same size: ``A`` holds the inputs ``(n_x, m)`` and each
-  layer's activations (each layer's ``W @ A_prev + b`` is written to its
-  block and activated in place), ``dZ`` the gradients of the
-  pre-activations (``offsets[l]`` is where layer ``l + 1`` starts in both).
-  ``A`` starts with two input blocks, one for the training batch and one
-  for the validation set, and ``T`` holds the targets the same way, so every
-  choice in the epoch loop is a choice of offset, never of array. The
-  buffers are allocated once per training run (:func:`buffers`) with room
-  for the largest batch; a shorter last batch uses a smaller stride. The
-  validation set, and a full batch, are copied in once; minibatches are
-  gathered into their block at each step.
-- Reference counting. The wrapper owns every buffer and the kernel
+  two buffers of the same size: ``A`` holds each layer's activations (each
+  layer's ``W @ A_prev + b`` is written to its block and activated in
+  place), ``dZ`` the gradients of the pre-activations (``offsets[l]`` is
+  where layer ``l + 1`` starts in both). With minibatches, ``A`` starts with
+  a block the batch's inputs are gathered into, and ``T`` holds their
+  targets; a full batch and the validation set are read where they are, in
+  ``X, Y`` and ``X_val, Y_val``. The buffers are allocated once per training
+  run (:func:`buffers`) with room for the largest batch; a shorter last
+  batch uses a smaller stride.
+- Reference counting. The wrapper owns every array and the kernel
   allocates nothing, so the kernel works on unowned views of them
   (``_unowned``), which Numba does not reference-count. Otherwise Numba
   counts each array up and down, with atomic instructions, every time it
-  enters an inlined helper, and cannot remove those pairs around loops: at
-  XOR size that was a quarter of the epoch.
+  enters an inlined helper or is chosen between others, and cannot remove
+  those pairs around loops: at XOR size that was a quarter of the epoch.
 
 Products of ``BLAS_MIN_MACS`` multiply-adds or more go to BLAS through
 ``np.dot`` (which is why Numba needs SciPy here); smaller ones, where a BLAS
@@ -109,23 +107,24 @@ def _matrix(flat, at, rows, cols):
 
 
 @_inl
-def _affine(theta, w_at, b_at, n, k, A, a_at, m, z_at):
+def _affine(theta, w_at, b_at, n, k, src, a_at, m, A, z_at):
     """``Z = W @ A_prev + b`` for one layer, into its block of ``A`` at ``z_at``.
 
-    Twin: ``Z = W @ A; Z += b``. The activation is then applied in place.
+    ``A_prev`` is at ``src[a_at:]``. Twin: ``Z = W @ A; Z += b``. The
+    activation is then applied in place.
     """
     if n * k * m >= BLAS_MIN_MACS:
         W = _matrix(theta, w_at, n, k)
-        np.dot(W, _matrix(A, a_at, k, m), _matrix(A, z_at, n, m))
+        np.dot(W, _matrix(src, a_at, k, m), _matrix(A, z_at, n, m))
         for i in range(n):
             for j in range(m):
                 A[z_at + i * m + j] += theta[b_at + i]
         return
     for i in range(n):
         for j in range(m):
-            acc = theta[w_at + i * k] * A[a_at + j]
+            acc = theta[w_at + i * k] * src[a_at + j]
             for p in range(1, k):
-                acc += theta[w_at + i * k + p] * A[a_at + p * m + j]
+                acc += theta[w_at + i * k + p] * src[a_at + p * m + j]
             A[z_at + i * m + j] = acc + theta[b_at + i]
 
 
@@ -256,10 +255,10 @@ def _offsets(layout, m, base, offsets):
 
 
 @_inl
-def _forward(theta, layout, in_at, base, m, hidden, output, A, offsets, scratch):
+def _forward(theta, layout, inp, base, m, hidden, output, A, offsets, scratch):
     """Fill the activations of every layer; return where the output starts.
 
-    Twin: ``fnnet.network._forward``. The inputs are at ``A[in_at:]``, the
+    Twin: ``fnnet.network._forward``. The inputs are ``inp`` (flat), the
     layers from ``A[base:]``.
     """
     L = layout.shape[0]
@@ -267,38 +266,38 @@ def _forward(theta, layout, in_at, base, m, hidden, output, A, offsets, scratch)
     for l in range(L):
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
         # One call site per helper: each is inlined, so each site is compiled.
-        src_at = in_at if l == 0 else offsets[l - 1]
-        _affine(theta, w_at, b_at, n, k, A, src_at, m, offsets[l])
+        src, src_at = (inp, 0) if l == 0 else (A, offsets[l - 1])
+        _affine(theta, w_at, b_at, n, k, src, src_at, m, A, offsets[l])
         _activate(hidden if l < L - 1 else output, A, offsets[l], n, m, scratch)
     return offsets[L - 1]
 
 
 @_inl
-def _backward(theta, layout, in_at, T, y_at, m, hidden, A, dZ, offsets, l2, grads):
+def _backward(theta, layout, inp, tgt, m, hidden, A, dZ, offsets, l2, grads):
     """Gradients at the last forward pass into ``grads``.
 
     Twin: ``fnnet.network._backward``; ``offsets`` as the forward pass left it,
-    the targets at ``T[y_at:]``.
+    ``inp`` and ``tgt`` the batch's inputs and targets (flat).
     """
     L = layout.shape[0]
     out_at = offsets[L - 1]
     for q in range(layout[L - 1, 0] * m):
-        dZ[out_at + q] = (A[out_at + q] - T[y_at + q]) / m
+        dZ[out_at + q] = (A[out_at + q] - tgt[q]) / m
     for l in range(L - 1, -1, -1):
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
-        src_at = in_at if l == 0 else offsets[l - 1]
+        src, src_at = (inp, 0) if l == 0 else (A, offsets[l - 1])
         _weight_grads(
-            dZ, offsets[l], A, src_at, theta, grads, w_at, b_at, n, k, m, l2 / m
+            dZ, offsets[l], src, src_at, theta, grads, w_at, b_at, n, k, m, l2 / m
         )
         if l > 0:
             _back_hidden(
-                theta, w_at, n, k, dZ, offsets[l], A, src_at, hidden, dZ, src_at, m
+                theta, w_at, n, k, dZ, offsets[l], src, src_at, hidden, dZ, src_at, m
             )
 
 
 @_inl
-def _cost(output, A, at, T, y_at, n, m):
-    """Mean cost of the outputs against the targets ``T[y_at:]``.
+def _cost(output, A, at, tgt, n, m):
+    """Mean cost of the outputs against the targets ``tgt`` (flat).
 
     The output's canonical loss. Twin: ``fnnet.losses.logloss /
     cross_entropy / mse``; logs of ``A`` clipped to ``[tiny, 1 - epsneg]``
@@ -308,11 +307,11 @@ def _cost(output, A, at, T, y_at, n, m):
     s = 0.0
     if output == IDENTITY:
         for q in range(n * m):
-            s += 0.5 * (A[at + q] - T[y_at + q]) * (A[at + q] - T[y_at + q])
+            s += 0.5 * (A[at + q] - tgt[q]) * (A[at + q] - tgt[q])
         return s / m
     lo, hi = _clip_bounds(A)
     for q in range(n * m):
-        a, y = min(max(A[at + q], lo), hi), T[y_at + q]
+        a, y = min(max(A[at + q], lo), hi), tgt[q]
         if y != 0.0:
             s -= y * np.log(a)
         if output == SIGMOID and y != 1.0:
@@ -329,21 +328,21 @@ def _clip_bounds(A):
 
 
 @_jit
-def _accuracy(output, A, at, T, y_at, n, m):
+def _accuracy(output, A, at, tgt, n, m):
     """Share of correct predictions. Twin: ``fnnet.train.accuracy``."""
     if output == IDENTITY:
         return np.nan
     hits = 0
     if output == SIGMOID:
         for q in range(n * m):
-            hits += (A[at + q] > 0.5) == (T[y_at + q] > 0.5)
+            hits += (A[at + q] > 0.5) == (tgt[q] > 0.5)
         return hits / (n * m)
     for j in range(m):
         best_a, best_y = 0, 0
         for i in range(1, n):
             if A[at + i * m + j] > A[at + best_a * m + j]:
                 best_a = i
-            if T[y_at + i * m + j] > T[y_at + best_y * m + j]:
+            if tgt[i * m + j] > tgt[best_y * m + j]:
                 best_y = i
         hits += best_a == best_y
     return hits / m
@@ -417,23 +416,25 @@ def _gather(X, orders, e, start, size, out):
 
 
 @_inl
-def _batch(b, n_batches, mb, e, orders, X, Y, A, T, val_at):
-    """Where the inputs and targets of pass ``b`` of an epoch are, and its size.
+def _batch(b, n_batches, mb, e, orders, X, Y, flat, A, T):
+    """The inputs, targets (flat, row-major) and size of pass ``b`` of an epoch.
 
-    Passes ``0 .. n_batches - 1`` are the minibatches (gathered through this
-    epoch's permutation into the first blocks of ``A`` and ``T``; a full
-    batch is already there); pass ``n_batches`` is the validation set, at
-    ``val_at = (its inputs' offset, its targets' offset, its size)``.
-    Twin: ``_batches`` and ``evaluate`` in ``fnnet.train``.
+    Passes ``0 .. n_batches - 1`` are the minibatches, gathered through this
+    epoch's permutation into the first block of ``A`` and into ``T``, or the
+    whole training set; pass ``n_batches`` is the validation set. ``flat``
+    is ``(X, Y, X_val, Y_val)`` flattened. Twin: ``_batches`` and
+    ``evaluate`` in ``fnnet.train``.
     """
+    X_all, Y_all, Xv_all, Yv_all = flat
     if b == n_batches:
-        return val_at
+        return Xv_all, Yv_all, Xv_all.size // X.shape[0]
     start = b * mb
     size = min(mb, X.shape[1] - start)
-    if orders.shape[0] > 0:
-        _gather(X, orders, e, start, size, A)
-        _gather(Y, orders, e, start, size, T)
-    return 0, 0, size
+    if orders.shape[0] == 0:
+        return X_all, Y_all, size
+    _gather(X, orders, e, start, size, A)
+    _gather(Y, orders, e, start, size, T)
+    return A, T, size
 
 
 @_jit
@@ -448,23 +449,19 @@ def _improved(cost, e, theta, best, best_meta):
             best[i] = theta[i]
 
 
-def buffers(theta, layout, X, Y, Xv, Yv, batch_size, hyper, full_batch):
+def buffers(theta, layout, X, Y, Xv, batch_size, hyper, full_batch):
     """The kernel's working buffers for one training run (plain Python).
 
     Returns ``(grads, hyp, A, dZ, T, scratch, offsets)`` laid out as the
-    module docstring says, with the validation set, and for a full batch the
-    training set, already copied into ``A`` and ``T``. The caller owns them
-    and passes them to every call of ``_epochs_kernel`` of that run.
+    module docstring says. The caller owns them and passes them to every
+    call of ``_epochs_kernel`` of that run.
     """
     (n_x, m), n_y, m_val = X.shape, Y.shape[0], Xv.shape[1]
     mb = min(batch_size, m)
-    base = n_x * (mb + m_val)  # the two input blocks, then the layers
+    base = 0 if full_batch else n_x * mb  # the gathered inputs, then the layers
     size = base + int(layout[:, 0].sum()) * max(mb, m_val)
     A, dZ = np.empty(size, theta.dtype), np.empty(size, theta.dtype)
-    T = np.empty(n_y * (mb + m_val), theta.dtype)
-    if full_batch:
-        A[: n_x * m], T[: n_y * m] = X.ravel(), Y.ravel()
-    A[n_x * mb : base], T[n_y * mb :] = Xv.ravel(), Yv.ravel()
+    T = np.empty(0 if full_batch else n_y * mb, theta.dtype)
     hyp = np.zeros(8, theta.dtype)
     hyp[:6] = hyper
     scratch = np.empty(max(m, m_val), theta.dtype)
@@ -474,7 +471,7 @@ def buffers(theta, layout, X, Y, Xv, Yv, batch_size, hyper, full_batch):
 
 def _epochs(
     theta, s1, s2, count, best, best_meta, grads, hyp, A, dZ, T, scratch,
-    offsets, metrics, orders, layout, X, Y, m_val, batch_size,
+    offsets, metrics, orders, layout, X, Y, Xv, Yv, batch_size,
     hidden, output, opt, hyper, l2, patience,
 ):  # fmt: skip
     """Run ``metrics.shape[1]`` epochs; return ``(epochs run, status)``.
@@ -484,10 +481,10 @@ def _epochs(
     ``theta, s1, s2, count, best, best_meta`` carry the run across calls;
     ``grads`` to ``offsets`` are the work buffers from :func:`buffers`;
     ``metrics`` (rows: training cost, validation cost, validation accuracy;
-    NaN on entry) receives one column per epoch. ``X, Y`` are read for
-    minibatches only; ``orders`` holds one permutation per epoch (no rows:
-    full batch). ``best_meta`` is ``(best validation cost, its epoch, epochs
-    before this call)``. Status is ``OK``, ``STOPPED`` (patience ran out), or
+    NaN on entry) receives one column per epoch. ``X, Y, Xv, Yv`` are only
+    read; ``orders`` holds one permutation per epoch (no rows: full batch).
+    ``best_meta`` is ``(best validation cost, its epoch, epochs before this
+    call)``. Status is ``OK``, ``STOPPED`` (patience ran out), or
     ``TRAIN_FAILED`` / ``VAL_FAILED`` with the failing epoch in place of the
     number of epochs run.
     """
@@ -496,12 +493,18 @@ def _epochs(
     hyp, A, dZ, T = _unowned(hyp), _unowned(A), _unowned(dZ), _unowned(T)
     scratch, offsets = _unowned(scratch), _unowned(offsets)
     metrics, orders, layout = _unowned(metrics), _unowned(orders), _unowned(layout)
-    X, Y, hyper = _unowned(X), _unowned(Y), _unowned(hyper)
-    (n_x, m), n_y, epochs = X.shape, Y.shape[0], metrics.shape[1]
+    X, Y, Xv, Yv = _unowned(X), _unowned(Y), _unowned(Xv), _unowned(Yv)
+    hyper = _unowned(hyper)
+    (n_x, m), n_y, m_val, epochs = X.shape, Y.shape[0], Xv.shape[1], metrics.shape[1]
+    flat = (  # unowned again: a reshaped view's memory info is not known to be null
+        _unowned(X.reshape(X.size)),
+        _unowned(Y.reshape(Y.size)),
+        _unowned(Xv.reshape(Xv.size)),
+        _unowned(Yv.reshape(Yv.size)),
+    )
     mb = min(batch_size, m)
     n_batches = (m + mb - 1) // mb
-    base = n_x * (mb + m_val)
-    val_at = (n_x * mb, n_y * mb, m_val)
+    base = 0 if orders.shape[0] == 0 else n_x * mb
     rows = 0
     for l in range(layout.shape[0]):
         rows += layout[l, 0]
@@ -509,7 +512,7 @@ def _epochs(
     if (
         A.shape[0] < base + rows * max(mb, m_val)
         or dZ.shape[0] < A.shape[0]
-        or T.shape[0] < n_y * (mb + m_val)
+        or T.shape[0] < (0 if orders.shape[0] == 0 else n_y * mb)
         or scratch.shape[0] < max(m, m_val)
         or offsets.shape[0] < layout.shape[0]
         or grads.shape[0] != theta.shape[0]
@@ -520,17 +523,15 @@ def _epochs(
         # One forward pass per minibatch, then one on the validation set: a
         # single call site, so the forward code is compiled once.
         for b in range(n_batches + (m_val > 0)):
-            in_at, y_at, size = _batch(b, n_batches, mb, e, orders, X, Y, A, T, val_at)
+            inp, tgt, size = _batch(b, n_batches, mb, e, orders, X, Y, flat, A, T)
             at = _forward(
-                theta, layout, in_at, base, size, hidden, output, A, offsets, scratch
+                theta, layout, inp, base, size, hidden, output, A, offsets, scratch
             )
-            cost = _cost(output, A, at, T, y_at, n_y, size)
+            cost = _cost(output, A, at, tgt, n_y, size)
             if b == n_batches:
                 break
             J += (cost + _penalty(theta, layout, l2, size)) * size / m
-            _backward(
-                theta, layout, in_at, T, y_at, size, hidden, A, dZ, offsets, l2, grads
-            )
+            _backward(theta, layout, inp, tgt, size, hidden, A, dZ, offsets, l2, grads)
             if not _step(opt, hyper, hyp, theta, grads, s1, s2, count):
                 J = np.nan
                 break
@@ -539,7 +540,7 @@ def _epochs(
             return e, TRAIN_FAILED
         if m_val > 0:
             metrics[1, e] = cost
-            metrics[2, e] = _accuracy(output, A, at, T, y_at, n_y, m_val)
+            metrics[2, e] = _accuracy(output, A, at, tgt, n_y, m_val)
             if not np.isfinite(metrics[1, e]):
                 return e, VAL_FAILED
             _improved(metrics[1, e], e, theta, best, best_meta)

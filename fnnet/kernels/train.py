@@ -41,9 +41,9 @@ def train_numba(s: Setup) -> tuple[Tree, History]:
     X, Y, Xv, Yv = _arrays(s)
     hidden, output, opt, hyper = _codes(s)
     work = _Work(
-        theta, K.buffers(theta, layout, X, Y, Xv, Yv, batch, hyper, _full_batch(s))
+        theta, K.buffers(theta, layout, X, Y, Xv, batch, hyper, _full_batch(s))
     )
-    static = (layout, X, Y, Xv.shape[1], batch, hidden, output, opt, hyper)
+    static = (layout, X, Y, Xv, Yv, batch, hidden, output, opt, hyper)
     static += (s.l2, s.patience or 0)
     chunks: list[NDArray] = []  # each call's metrics: (3, epochs it ran)
     chunk, done, stopped = _first_chunk(s), 0, False
