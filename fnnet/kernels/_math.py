@@ -517,13 +517,12 @@ def exp_inplace(x, start, stop):
     """``x[start:stop] = exp(x[start:stop])`` for the training kernel.
 
     ``x`` is a 1-D float32 or float64 array, ``0 <= start <= stop <= x.size``.
-    In compiled code Numba picks
-    the loop of its dtype while typing the caller, so a kernel compiles only
-    the loop it runs (``vexp`` compiles four: in place or not, each dtype,
-    about half a second each). In place, the loop reads and writes through
-    one pointer, so it needs no run-time overlap check, which can send a
-    two-array loop to its scalar fallback inside a large kernel. In plain
-    Python: ``vexp``.
+    In compiled code Numba picks the loop of its dtype while typing the
+    caller, so a kernel compiles only the loop it runs (``vexp`` compiles
+    four: in place or not, each dtype). In place, the loop reads and writes
+    through one pointer, so it needs no run-time overlap check, which can
+    send a two-array loop to its scalar fallback inside a large kernel. In
+    plain Python: ``vexp``.
     """
     vexp(x, x, start, stop)
 
