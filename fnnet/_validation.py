@@ -160,12 +160,19 @@ def check_params(params: Any, name: str = "params") -> tuple[int, np.dtype]:
 
 
 def check_matrix(
-    name: str, X: Any, dtype: np.dtype, rows: int | None = None, hint: str = ""
+    name: str,
+    X: Any,
+    dtype: np.dtype,
+    rows: int | None = None,
+    hint: str = "",
+    *,
+    finite: bool = True,
 ) -> NDArray[np.floating]:
     """A finite, non-empty 2-D numeric array, cast to ``dtype``.
 
     ``rows`` (if given) is the required number of rows; ``hint`` explains
-    where that number comes from.
+    where that number comes from. ``finite=False`` skips the pass for NaN and
+    inf, for arrays already checked where they entered.
     """
     arr = np.asarray(X)
     if arr.dtype == object or not (
@@ -189,7 +196,7 @@ def check_matrix(
             f"({name} must be {_shape_word(name)})"
         )
     out = arr.astype(dtype, copy=False)
-    if not np.isfinite(out).all():
+    if finite and not np.isfinite(out).all():
         raise ValueError(f"{name} must be finite, found NaN or inf")
     return out
 

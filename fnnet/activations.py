@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -96,3 +97,24 @@ DERIVATIVES: Mapping[str, Callable[[Array], Array]] = MappingProxyType(
 )
 HIDDEN: tuple[str, ...] = ("tanh", "sigmoid", "relu")
 OUTPUTS: tuple[str, ...] = ("sigmoid", "softmax", "identity")
+
+
+def decide(A: NDArray[np.floating], output: str) -> NDArray[Any]:
+    """The decision each output makes: the one rule behind every prediction.
+
+    ``sigmoid``: 0/1 ints of the same shape as ``A`` (threshold 0.5);
+    ``softmax``: the class index of each column, shape ``(m,)``;
+    ``identity``: ``A`` itself.
+
+    Examples
+    --------
+    >>> decide(np.array([[0.2, 0.7]]), "sigmoid")
+    array([[0, 1]])
+    >>> decide(np.array([[0.2, 0.7], [0.8, 0.3]]), "softmax")
+    array([1, 0])
+    """
+    if output == "sigmoid":
+        return (A > 0.5).astype(np.int64)
+    if output == "softmax":
+        return A.argmax(axis=0)
+    return A

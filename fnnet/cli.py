@@ -32,7 +32,7 @@ from ._validation import check_fraction, check_positive_float, check_positive_in
 from .activations import HIDDEN, OUTPUTS
 from .data import Dataset, Standardizer
 from .io import atomic_write
-from .losses import CANONICAL_LOSS, cost
+from .losses import CANONICAL_LOSS, accuracy, cost
 from .model import (
     TASK_OUTPUTS,
     Model,
@@ -42,9 +42,10 @@ from .model import (
     model_outputs,
     save_model,
 )
+from .network import evaluate
 from .optim import OPTIMIZERS
 from .params import Tree, initialize, sizes_of
-from .train import BACKENDS, History, accuracy, evaluate, train
+from .train import BACKENDS, History, train
 
 __all__ = ["CliError", "main"]
 
@@ -175,7 +176,7 @@ def _require_backend(backend: str) -> None:
     if backend != "numba":
         return
     try:
-        from .kernels import train as _  # noqa: F401
+        from .kernels import compiled as _  # noqa: F401
     except ImportError as e:
         raise CliError(
             f"the numba backend is not available ({e}); use --backend numpy"

@@ -22,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._validation import check_choice, check_matrix, check_positive_float
+from .activations import decide
 
 Array = NDArray[np.floating]
 
@@ -146,6 +147,22 @@ def cost_from_logits(output: str, Z: Array, Y: Array) -> float:
         log_sum = top + np.log(np.exp(Z - top).sum(axis=0, keepdims=True))
         return float(-(Y * (Z - log_sum)).sum() / m)
     return mse(Z, Y)
+
+
+def accuracy(A: Array, Y: Array, output: str) -> float:
+    """Share of examples whose decision (:func:`fnnet.activations.decide`) is right.
+
+    Targets are decided by the same rule as outputs; nan for ``identity``
+    (regression has no accuracy).
+
+    Examples
+    --------
+    >>> accuracy(np.array([[0.9, 0.2, 0.6]]), np.array([[1.0, 0.0, 0.0]]), "sigmoid")
+    0.6666666666666666
+    """
+    if output == "identity":
+        return float("nan")
+    return float((decide(A, output) == decide(Y, output)).mean())
 
 
 def l2_penalty(params: Mapping[str, Array], l2: float, m: int) -> float:

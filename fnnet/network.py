@@ -18,8 +18,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._validation import check_choice, check_matrix, check_params, check_positive_float
-from .activations import ACTIVATIONS, DERIVATIVES, HIDDEN, OUTPUTS
-from .losses import check_targets, cost_from_logits, l2_penalty, resolve_loss
+from .activations import ACTIVATIONS, DERIVATIVES, HIDDEN, OUTPUTS, decide
+from .losses import (
+    accuracy,
+    check_targets,
+    cost,
+    cost_from_logits,
+    l2_penalty,
+    resolve_loss,
+)
 from .params import Tree, freeze, layer_keys
 
 Array = NDArray[np.floating]
@@ -187,11 +194,24 @@ def predict(
     'i'
     """
     A, _ = forward_prop(params, X, hidden, output)
-    if output == "sigmoid":
-        return (A > 0.5).astype(np.int64)
-    if output == "softmax":
-        return A.argmax(axis=0)
-    return A
+    return decide(A, output)
+
+
+def evaluate(
+    params: Mapping[str, Array], X: Any, Y: Any, hidden: str, output: str, loss: str
+) -> tuple[float, float]:
+    """Cost and accuracy of ``params`` on ``(X, Y)``; accuracy is nan for regression.
+
+    Examples
+    --------
+    >>> from fnnet import data, initialize
+    >>> X, Y = data.logic_gate("and")
+    >>> J, acc = evaluate(initialize((2, 1)), X, Y, "tanh", "sigmoid", "logloss")
+    >>> round(J, 4), acc
+    (0.6938, 0.5)
+    """
+    A, _ = forward_prop(params, X, hidden, output)
+    return cost(A, Y, loss), accuracy(A, Y, output)
 
 
 def check_grads(

@@ -8,12 +8,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._run import EarlyStopping, History, RunSpec, batch_orders, diverged
 from ._validation import (
     as_seed,
     check_choice,
@@ -25,51 +26,13 @@ from ._validation import (
 )
 from .activations import HIDDEN
 from .losses import check_targets, cost, l2_penalty, resolve_loss
-from .network import backward_prop, forward_prop
+from .network import backward_prop, evaluate, forward_prop
 from .optim import Optimizer, sgd
 from .params import Tree
 
 Array = NDArray[np.floating]
 BACKENDS = ("numpy", "numba")
 DEFAULT_LEARNING_RATE = 0.1
-
-
-class History(NamedTuple):
-    """What happened during :func:`train`, one entry per epoch run.
-
-    ``costs[e]`` is the training cost seen during epoch ``e`` (the mean of the
-    minibatch costs, each before its update; with full batches, the cost of
-    the parameters entering the epoch). ``val_costs[e]`` and
-    ``val_accuracies[e]`` are measured on the validation data after epoch
-    ``e`` (``None`` without validation data; accuracy is ``nan`` for
-    regression). ``best_epoch`` is the epoch whose parameters were returned.
-    """
-
-    costs: Array
-    val_costs: Array | None
-    val_accuracies: Array | None
-    best_epoch: int
-    stopped_early: bool
-
-
-class Setup(NamedTuple):
-    """Validated arguments of :func:`train`, shared by both backends."""
-
-    params: Tree
-    X: Array
-    Y: Array
-    epochs: int
-    optimizer: Optimizer
-    batch_size: int | None
-    hidden: str
-    output: str
-    loss: str
-    rng: np.random.Generator
-    l2: float
-    X_val: Array | None
-    Y_val: Array | None
-    patience: int | None
-    callback: Callable[[int, float], Any] | None
 
 
 def train(
@@ -149,58 +112,73 @@ def train(
     >>> bool(history.costs[-1] < 0.05), fn.predict(params, X).tolist()
     (True, [[0, 1, 1, 0]])
     """
-    setup = _prepare(
+    run = prepare_run(
         params,
         X,
         Y,
-        epochs,
-        learning_rate,
-        optimizer,
-        batch_size,
-        hidden,
-        output,
-        loss,
-        seed,
-        l2,
-        validation,
-        patience,
-        callback,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        optimizer=optimizer,
+        batch_size=batch_size,
+        hidden=hidden,
+        output=output,
+        loss=loss,
+        seed=seed,
+        l2=l2,
+        validation=validation,
+        patience=patience,
+        callback=callback,
     )
+    return execute(run, backend)
+
+
+def execute(run: RunSpec, backend: str = "numpy") -> tuple[Tree, History]:
+    """Run a validated :class:`RunSpec` on ``backend``."""
     if check_choice("backend", backend, BACKENDS) == "numba":
-        from .kernels.train import train_numba
+        from .kernels.compiled import train_compiled
 
-        return train_numba(setup)
-    return _train_numpy(setup)
+        return train_compiled(run)
+    return _train_numpy(run)
 
 
-def _prepare(
+def prepare_run(
     params: Any,
     X: Any,
     Y: Any,
+    *,
     epochs: Any,
-    learning_rate: Any,
-    optimizer: Any,
-    batch_size: Any,
-    hidden: Any,
-    output: Any,
-    loss: Any,
-    seed: Any,
-    l2: Any,
-    validation: Any,
-    patience: Any,
-    callback: Any,
-) -> Setup:
-    """Validate every argument of :func:`train` once, before any work."""
+    learning_rate: Any = None,
+    optimizer: Any = None,
+    batch_size: Any = None,
+    hidden: Any = "tanh",
+    output: Any = "sigmoid",
+    loss: Any = None,
+    seed: Any = 0,
+    l2: Any = 0.0,
+    validation: Any = None,
+    patience: Any = None,
+    callback: Any = None,
+    assume_finite: bool = False,
+) -> RunSpec:
+    """Validate every argument of :func:`train` once, before any work.
+
+    ``assume_finite=True`` skips the pass over the data for NaN and inf, for
+    a caller that has just made (and checked) the arrays itself, as
+    :func:`fnnet.model.fit` has.
+    """
     _, dtype = check_params(params)
     check_choice("hidden", hidden, HIDDEN)
     loss = resolve_loss(output, loss)
-    X, Y = _check_data(params, X, Y, loss, dtype, "X", "Y")
+    finite = not assume_finite
+    X, Y = _check_data(params, X, Y, loss, dtype, ("X", "Y"), finite)
+    X_val = Y_val = None
     if validation is not None:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError(
                 f"validation must be a pair (X_val, Y_val), found {validation!r}"
             )
-        validation = _check_data(params, *validation, loss, dtype, "X_val", "Y_val")
+        names = ("X_val", "Y_val")
+        X_val, Y_val = _check_data(params, *validation, loss, dtype, names, finite)
     if patience is not None:
         patience = check_positive_int("patience", patience)
         if validation is None:
@@ -209,21 +187,24 @@ def _prepare(
             )
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable, found {callback!r}")
-    return Setup(
-        Tree(params),
-        X,
-        Y,
-        check_positive_int("epochs", epochs),
-        _choose_optimizer(learning_rate, optimizer),
-        None if batch_size is None else check_positive_int("batch_size", batch_size),
-        hidden,
-        output,
-        loss,
-        as_seed(seed),
-        check_positive_float("l2", l2, allow_zero=True),
-        *(validation or (None, None)),
-        patience,
-        callback,
+    return RunSpec(
+        params=Tree(params),
+        X=X,
+        Y=Y,
+        epochs=check_positive_int("epochs", epochs),
+        optimizer=_choose_optimizer(learning_rate, optimizer),
+        batch_size=None
+        if batch_size is None
+        else check_positive_int("batch_size", batch_size),
+        hidden=hidden,
+        output=output,
+        loss=loss,
+        rng=as_seed(seed),
+        l2=check_positive_float("l2", l2, allow_zero=True),
+        X_val=X_val,
+        Y_val=Y_val,
+        patience=patience,
+        callback=callback,
     )
 
 
@@ -233,13 +214,15 @@ def _check_data(
     Y: Any,
     loss: str,
     dtype: np.dtype,
-    xn: str,
-    yn: str,
+    names: tuple[str, str],
+    finite: bool,
 ) -> tuple[Array, Array]:
-    L = len(params) // 2
+    L, (xn, yn) = len(params) // 2, names
     n_x, n_y = params["W1"].shape[1], params[f"W{L}"].shape[0]
-    X = check_matrix(xn, X, dtype, rows=n_x, hint=f"W1 expects {n_x}")
-    Y = check_matrix(yn, Y, dtype, rows=n_y, hint=f"W{L} gives {n_y} outputs")
+    X = check_matrix(xn, X, dtype, rows=n_x, hint=f"W1 expects {n_x}", finite=finite)
+    Y = check_matrix(
+        yn, Y, dtype, rows=n_y, hint=f"W{L} gives {n_y} outputs", finite=finite
+    )
     check_same_m(X, Y, xn, yn)
     return X, check_targets(Y, loss, Y.shape, dtype)
 
@@ -262,18 +245,6 @@ def _choose_optimizer(learning_rate: Any, optimizer: Any) -> Optimizer:
     return optimizer
 
 
-def batch_orders(
-    rng: np.random.Generator, m: int, batch_size: int | None
-) -> NDArray[np.intp] | None:
-    """The example order of one epoch: ``None`` for full batch, else a permutation.
-
-    Both backends call this once per epoch, so they see the same batches.
-    """
-    if batch_size is None or batch_size >= m:
-        return None
-    return rng.permutation(m)
-
-
 def _batches(
     order: NDArray[np.intp] | None, m: int, batch_size: int | None
 ) -> Iterator[Any]:
@@ -284,35 +255,7 @@ def _batches(
         yield order[start : start + batch_size]
 
 
-def epoch_failed(
-    epoch: int, J: float, costs: list[float] | Array
-) -> FloatingPointError:
-    """The error raised when the cost stops being finite."""
-    last = f"{costs[-1]:.6g} at epoch {len(costs) - 1}" if len(costs) else "none"
-    return FloatingPointError(
-        f"training diverged: the cost became {J} at epoch {epoch} (last finite cost: "
-        f"{last}); lower the learning rate or standardize X"
-    )
-
-
-def evaluate(
-    params: Mapping[str, Array], X: Array, Y: Array, hidden: str, output: str, loss: str
-) -> tuple[float, float]:
-    """Cost and accuracy of ``params`` on ``(X, Y)``; accuracy is nan for regression."""
-    A, _ = forward_prop(params, X, hidden, output)
-    return cost(A, Y, loss), accuracy(A, Y, output)
-
-
-def accuracy(A: Array, Y: Array, output: str) -> float:
-    """Share of correct predictions: thresholded at 0.5 (sigmoid), argmax (softmax)."""
-    if output == "sigmoid":
-        return float(((A > 0.5) == (Y > 0.5)).mean())
-    if output == "softmax":
-        return float((A.argmax(axis=0) == Y.argmax(axis=0)).mean())
-    return float("nan")
-
-
-def _train_numpy(s: Setup) -> tuple[Tree, History]:
+def _train_numpy(s: RunSpec) -> tuple[Tree, History]:
     """The reference loop: the public pure functions, epoch after epoch."""
     params, state, m = s.params, s.optimizer.init(s.params), s.X.shape[1]
     costs: list[float] = []
@@ -322,7 +265,7 @@ def _train_numpy(s: Setup) -> tuple[Tree, History]:
         with np.errstate(over="ignore", invalid="ignore"):  # caught just below
             params, state, J = _epoch_numpy(s, params, state, order)
         if not np.isfinite(J):
-            raise epoch_failed(epoch, J, costs)
+            raise diverged(epoch, J, costs)
         costs.append(J)
         if s.X_val is not None:
             with np.errstate(over="ignore", invalid="ignore"):  # checked in record
@@ -336,7 +279,7 @@ def _train_numpy(s: Setup) -> tuple[Tree, History]:
 
 
 def _epoch_numpy(
-    s: Setup, params: Tree, state: Any, order: NDArray[np.intp] | None
+    s: RunSpec, params: Tree, state: Any, order: NDArray[np.intp] | None
 ) -> tuple[Tree, Any, float]:
     """One epoch of minibatch steps; returns the example-weighted mean cost."""
     m, J = s.X.shape[1], 0.0
@@ -350,57 +293,3 @@ def _epoch_numpy(
         if not all(np.isfinite(v).all() for v in params.values()):
             return params, state, np.nan  # the next forward_prop would reject them
     return params, state, J
-
-
-class EarlyStopping:
-    """Book-keeping for validation metrics and patience (no effect on the maths)."""
-
-    def __init__(self, patience: int | None, params: Tree) -> None:
-        self.patience, self.best_params = patience, params
-        self.val_costs: list[float] = []
-        self.val_accuracies: list[float] = []
-        self.best_epoch, self.best_cost = -1, np.inf
-        self.stopped = False
-
-    def record(self, epoch: int, params: Tree, val_cost: float, val_acc: float) -> None:
-        if not np.isfinite(val_cost):
-            raise epoch_failed(epoch, val_cost, self.val_costs)
-        self.val_costs.append(val_cost)
-        self.val_accuracies.append(val_acc)
-        if val_cost < self.best_cost:
-            self.best_epoch, self.best_cost, self.best_params = epoch, val_cost, params
-
-    def should_stop(self, epoch: int) -> bool:
-        """True (and remembered) once ``patience`` epochs passed without improvement."""
-        if self.patience is not None and epoch - self.best_epoch >= self.patience:
-            self.stopped = True
-        return self.stopped
-
-    def result(self, params: Tree, costs: list[float] | Array) -> tuple[Tree, History]:
-        if self.patience is None:
-            self.best_params, self.best_epoch = params, len(costs) - 1
-        history = make_history(
-            costs, self.val_costs, self.val_accuracies, self.best_epoch, self.stopped
-        )
-        return self.best_params, history
-
-
-def make_history(
-    costs: Sequence[float],
-    val_costs: Sequence[float],
-    val_accuracies: Sequence[float],
-    best_epoch: int,
-    stopped: bool,
-) -> History:
-    """A :class:`History` of read-only float64 arrays (``None`` without validation)."""
-
-    def frozen(values: Sequence[float]) -> Array | None:
-        if len(values) == 0:
-            return None
-        arr = np.array(values, dtype=np.float64)
-        arr.setflags(write=False)
-        return arr
-
-    return History(
-        frozen(costs), frozen(val_costs), frozen(val_accuracies), best_epoch, stopped
-    )

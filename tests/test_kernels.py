@@ -19,7 +19,7 @@ import fnnet as fn
 from fnnet import optim
 from fnnet import testing as ft
 from fnnet.kernels import _epochs as K
-from fnnet.kernels.train import pack, unpack
+from fnnet.kernels.compiled import pack, unpack
 
 EPOCHS = 50 if config.DISABLE_JIT else 1000
 TOL = {np.float64: 1e-9, np.float32: 1e-4}

@@ -329,7 +329,7 @@ def _clip_bounds(A):
 
 @_jit
 def _accuracy(output, A, at, tgt, n, m):
-    """Share of correct predictions. Twin: ``fnnet.train.accuracy``."""
+    """Share of correct predictions. Twin: ``fnnet.losses.accuracy``."""
     if output == IDENTITY:
         return np.nan
     hits = 0
@@ -423,7 +423,7 @@ def _batch(b, n_batches, mb, e, orders, X, Y, flat, A, T):
     epoch's permutation into the first block of ``A`` and into ``T``, or the
     whole training set; pass ``n_batches`` is the validation set. ``flat``
     is ``(X, Y, X_val, Y_val)`` flattened. Twin: ``_batches`` and
-    ``evaluate`` in ``fnnet.train``.
+    ``fnnet.network.evaluate``.
     """
     X_all, Y_all, Xv_all, Yv_all = flat
     if b == n_batches:
@@ -441,7 +441,7 @@ def _batch(b, n_batches, mb, e, orders, X, Y, flat, A, T):
 def _improved(cost, e, theta, best, best_meta):
     """Keep ``theta`` in ``best`` if ``cost`` beats the best so far.
 
-    Twin: ``fnnet.train.EarlyStopping.record``.
+    Twin: ``fnnet._run.EarlyStopping.record``.
     """
     if cost < best_meta[0]:
         best_meta[0], best_meta[1] = cost, best_meta[2] + e

@@ -1,6 +1,6 @@
 """``train(..., backend="numba")``: validate in Python, run epochs compiled.
 
-The wrapper takes the already validated :class:`fnnet.train.Setup`, packs the
+The wrapper takes the already validated :class:`fnnet._run.RunSpec`, packs the
 parameters into one flat vector, draws the minibatch permutations from the
 same generator and in the same order as the reference, calls the compiled
 kernel once (or once per chunk of epochs when a callback wants to see the
@@ -16,9 +16,9 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.typing import NDArray
 
+from fnnet._run import History, RunSpec, batch_orders, diverged, make_history
 from fnnet.kernels import _epochs as K
 from fnnet.params import Tree, freeze, layer_keys
-from fnnet.train import History, Setup, batch_orders, epoch_failed, make_history
 
 _ACTIVATION = {
     "tanh": K.TANH,
@@ -34,15 +34,13 @@ _MAX_ORDER_ENTRIES = 1 << 22
 _CALLBACK_INTERVAL = 0.1
 
 
-def train_numba(s: Setup) -> tuple[Tree, History]:
+def train_compiled(s: RunSpec) -> tuple[Tree, History]:
     """Run :func:`fnnet.train` on the compiled backend. Twin: ``_train_numpy``."""
     theta, layout = pack(s.params)
     batch = s.batch_size or s.X.shape[1]
     X, Y, Xv, Yv = _arrays(s)
     hidden, output, opt, hyper = _codes(s)
-    work = _Work(
-        theta, K.buffers(theta, layout, X, Y, Xv, batch, hyper, _full_batch(s))
-    )
+    work = _Work(theta, K.buffers(theta, layout, X, Y, Xv, batch, hyper, s.full_batch))
     static = (layout, X, Y, Xv, Yv, batch, hidden, output, opt, hyper)
     static += (s.l2, s.patience or 0)
     chunks: list[NDArray] = []  # each call's metrics: (3, epochs it ran)
@@ -63,7 +61,7 @@ def train_numba(s: Setup) -> tuple[Tree, History]:
 
 
 class _Work:
-    """The kernel's working state, owned by one call of :func:`train_numba`.
+    """The kernel's working state, owned by one call of :func:`train_compiled`.
 
     The kernel works on unowned views of these arrays, so they must outlive
     every kernel call: they live as long as this object.
@@ -110,7 +108,7 @@ def unpack(theta: NDArray[np.floating], layout: NDArray[np.int64]) -> Tree:
     return freeze(out)
 
 
-def _codes(s: Setup) -> tuple[int, int, int, NDArray[np.float64]]:
+def _codes(s: RunSpec) -> tuple[int, int, int, NDArray[np.float64]]:
     """Activation and optimizer codes and the optimizer's hyperparameters.
 
     Only fnnet's own optimizers compile; any other is a clear error.
@@ -132,7 +130,7 @@ def _codes(s: Setup) -> tuple[int, int, int, NDArray[np.float64]]:
     return (*codes, np.array(hyper, dtype=np.float64))
 
 
-def _arrays(s: Setup) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+def _arrays(s: RunSpec) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     """X, Y, X_val, Y_val as writeable C-contiguous arrays (copied only if needed).
 
     One array type per dtype keeps the kernel to one compiled signature per
@@ -146,19 +144,15 @@ def _arrays(s: Setup) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     return tuple(np.require(a, requirements=["C", "W"]) for a in (s.X, s.Y, Xv, Yv))
 
 
-def _full_batch(s: Setup) -> bool:
-    return s.batch_size is None or s.batch_size >= s.X.shape[1]
+def _max_chunk(s: RunSpec) -> int:
+    return s.epochs if s.full_batch else max(1, _MAX_ORDER_ENTRIES // s.X.shape[1])
 
 
-def _max_chunk(s: Setup) -> int:
-    return s.epochs if _full_batch(s) else max(1, _MAX_ORDER_ENTRIES // s.X.shape[1])
-
-
-def _first_chunk(s: Setup) -> int:
+def _first_chunk(s: RunSpec) -> int:
     return 1 if s.callback is not None else _max_chunk(s)
 
 
-def _next_chunk(chunk: int, elapsed: float, s: Setup) -> int:
+def _next_chunk(chunk: int, elapsed: float, s: RunSpec) -> int:
     """With a callback, grow or shrink chunks towards one call per interval."""
     if s.callback is not None:
         if elapsed < _CALLBACK_INTERVAL / 2:
@@ -168,10 +162,10 @@ def _next_chunk(chunk: int, elapsed: float, s: Setup) -> int:
     return min(chunk, _max_chunk(s))
 
 
-def _orders(s: Setup, n: int) -> NDArray[np.int64]:
+def _orders(s: RunSpec, n: int) -> NDArray[np.int64]:
     """The next ``n`` epochs' permutations, drawn exactly as the reference does."""
     m = s.X.shape[1]
-    if _full_batch(s):  # batch_orders draws nothing and returns None
+    if s.full_batch:  # batch_orders draws nothing and returns None
         return np.empty((0, m), dtype=np.int64)
     drawn = [batch_orders(s.rng, m, s.batch_size) for _ in range(n)]
     return np.stack(drawn).astype(np.int64, copy=False)
@@ -186,17 +180,17 @@ def _check_status(status: int, epoch: int, failed: NDArray, chunks: list) -> Non
     if status in (K.TRAIN_FAILED, K.VAL_FAILED):
         row = 0 if status == K.TRAIN_FAILED else 1
         before = np.concatenate(chunks, axis=1)[row]
-        raise epoch_failed(epoch, float(failed[row, 0]), before)
+        raise diverged(epoch, float(failed[row, 0]), before)
 
 
-def _report(s: Setup, done: int, costs: NDArray) -> None:
+def _report(s: RunSpec, done: int, costs: NDArray) -> None:
     if s.callback is not None:
         for i, J in enumerate(costs.tolist()):
             s.callback(done + i, J)
 
 
 def _result(
-    s: Setup, work: _Work, layout: NDArray, metrics: NDArray, stopped: bool
+    s: RunSpec, work: _Work, layout: NDArray, metrics: NDArray, stopped: bool
 ) -> tuple[Tree, History]:
     if s.patience is None:
         params, best_epoch = unpack(work.theta, layout), metrics.shape[1] - 1
