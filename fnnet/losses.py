@@ -77,12 +77,20 @@ def check_targets(Y: Any, loss: str, shape: tuple[int, int], dtype: np.dtype) ->
     Y = check_matrix("Y", Y, dtype)
     if Y.shape != shape:
         raise ValueError(f"Y must have shape {shape} (n_y, m) like A, found {Y.shape}")
+    return check_target_values(Y, loss)
+
+
+def check_target_values(Y: Array, loss: str, name: str = "Y") -> Array:
+    """Targets in range for ``loss``: in [0, 1], and one-hot for cross-entropy.
+
+    ``Y`` is a matrix already checked (:func:`fnnet._validation.check_matrix`).
+    """
     if loss in ("logloss", "cross_entropy") and ((Y < 0).any() or (Y > 1).any()):
         bad = Y[(Y < 0) | (Y > 1)].flat[0]
-        raise ValueError(f"Y must lie in [0, 1] for loss {loss!r}, found {bad!r}")
+        raise ValueError(f"{name} must lie in [0, 1] for loss {loss!r}, found {bad!r}")
     if loss == "cross_entropy" and not np.allclose(Y.sum(axis=0), 1):
         raise ValueError(
-            "Y must be one-hot (each column sums to 1) for loss 'cross_entropy', "
+            f"{name} must be one-hot (each column sums to 1) for loss 'cross_entropy', "
             f"found column sums {Y.sum(axis=0)[:5]}"
         )
     return Y

@@ -25,7 +25,7 @@ from ._validation import (
     check_same_m,
 )
 from .activations import HIDDEN
-from .losses import check_targets, cost, l2_penalty, resolve_loss
+from .losses import check_target_values, cost, l2_penalty, resolve_loss
 from .network import backward_prop, evaluate, forward_prop
 from .optim import Optimizer, sgd
 from .params import Tree
@@ -224,7 +224,7 @@ def _check_data(
         yn, Y, dtype, rows=n_y, hint=f"W{L} gives {n_y} outputs", finite=finite
     )
     check_same_m(X, Y, xn, yn)
-    return X, check_targets(Y, loss, Y.shape, dtype)
+    return X, check_target_values(Y, loss, yn)
 
 
 def _choose_optimizer(learning_rate: Any, optimizer: Any) -> Optimizer:
