@@ -96,9 +96,12 @@ def check_positive_float(name: str, value: Any, *, allow_zero: bool = False) -> 
 
 def check_fraction(name: str, value: Any, *, allow_zero: bool = True) -> float:
     """A real number in [0, 1), or strictly between 0 and 1 without ``allow_zero``."""
-    bound = "a number in [0, 1)" if allow_zero else "strictly between 0 and 1"
+    interval = "[0, 1)" if allow_zero else "(0, 1)"
     if not _is_real(value):
-        raise TypeError(f"{name} must be {bound}, found {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a number in {interval}, found {type(value).__name__}"
+        )
+    bound = f"a number in {interval}" if allow_zero else "strictly between 0 and 1"
     if 0 < value < 1 or (allow_zero and value == 0):
         return float(value)
     raise ValueError(f"{name} must be {bound}, found {value!r}")
@@ -133,27 +136,29 @@ def check_choice(name: str, value: Any, choices: Collection[str]) -> str:
     return value
 
 
-def check_name(name: str, value: Any) -> str:
-    """A column name: a non-empty str."""
+def check_name(name: str, value: Any, what: str = "column") -> str:
+    """A name (of a column, by default): a non-empty str."""
     if not isinstance(value, str) or not value:
         found = repr(value) if isinstance(value, str) else type(value).__name__
         kind = ValueError if isinstance(value, str) else TypeError
-        raise kind(f"{name} must be a column name (a non-empty str), found {found}")
+        raise kind(f"{name} must be a {what} name (a non-empty str), found {found}")
     return value
 
 
-def check_names(name: str, values: Any) -> tuple[str, ...]:
-    """A non-empty sequence (not a str) of distinct column names."""
+def check_names(name: str, values: Any, what: str = "column") -> tuple[str, ...]:
+    """A non-empty sequence (not a str) of distinct names (of columns, by default)."""
     if isinstance(values, str) or not isinstance(values, Sequence):
         hint = f" {values!r} (wrap it in a list)" if isinstance(values, str) else ""
         raise TypeError(
             f"{name} must be a sequence of str such as a list, "
             f"found {type(values).__name__}{hint}"
         )
-    names = tuple(check_name(f"{name}[{i}]", value) for i, value in enumerate(values))
+    names = tuple(
+        check_name(f"{name}[{i}]", value, what) for i, value in enumerate(values)
+    )
     if not names:
         raise ValueError(
-            f"{name} must name at least one column, found an empty sequence"
+            f"{name} must name at least one {what}, found an empty sequence"
         )
     repeated = sorted({value for value in names if names.count(value) > 1})
     if repeated:

@@ -15,8 +15,12 @@ from hypothesis.extra import numpy as hnp
 from fnnet.data import (
     BUILTIN,
     GATES,
+    TASK_CHOICES,
+    TASK_OUTPUTS,
+    TASKS,
     Dataset,
     Standardizer,
+    as_multiclass,
     diabetes_csv,
     fit_standardizer,
     load_builtin,
@@ -28,6 +32,7 @@ from fnnet.data import (
     standardize,
     three_bit,
 )
+from fnnet.data.preprocessing import _apply_standardizer, _fit_standardizer, _split
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SMALL = settings(deadline=None)
@@ -571,7 +576,7 @@ def test_split_partitions_the_columns(m, fraction, seed):
 
 def test_split_errors():
     X, Y = np.ones((2, 10)), np.ones((1, 10))
-    with pytest.raises(ValueError, match=r"X has 10 columns but Y has 9"):
+    with pytest.raises(ValueError, match=r"X has 10 examples but Y has 9"):
         split(X, Y[:, :9])
     for fraction in (0, 1, 1.5, float("nan")):
         with pytest.raises(
@@ -656,3 +661,72 @@ def test_inputs_are_never_mutated(X):
 def test_dataset_fields():
     assert Dataset._fields == ("X", "Y", "feature_names", "classes", "task")
     assert Standardizer._fields == ("mean", "scale")
+
+
+# ---------------------------------------------------------------- tasks
+
+
+def test_task_policy():
+    assert TASKS == ("binary", "multiclass", "regression")
+    assert TASK_CHOICES == ("auto", *TASKS)
+    assert dict(TASK_OUTPUTS) == {
+        "binary": ("sigmoid",),
+        "multiclass": ("softmax",),
+        "regression": ("identity",),
+    }
+    with pytest.raises(TypeError):
+        TASK_OUTPUTS["binary"] = ("softmax",)  # type: ignore[index]
+
+
+def test_as_multiclass_makes_two_one_hot_classes():
+    ds = load_builtin("xor", dtype=np.float32)
+    multi = as_multiclass(ds)
+    assert multi.task == "multiclass" and multi.classes == ds.classes
+    assert multi.Y.dtype == np.float32 and multi.Y.shape == (2, 4)
+    assert np.array_equal(multi.Y.argmax(axis=0), ds.Y[0])
+    assert multi.X is ds.X and ds.task == "binary"
+    with pytest.raises(ValueError, match="ds must be a binary Dataset, found task"):
+        as_multiclass(multi)
+    with pytest.raises(TypeError, match="ds must be a Dataset, found tuple"):
+        as_multiclass(tuple(ds))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- unchecked cores
+
+
+@SMALL
+@given(matrices(min_m=2))
+def test_cores_give_what_the_checked_functions_give(X):
+    stats = fit_standardizer(X)
+    for got, want in zip(_fit_standardizer(X), stats, strict=True):
+        assert np.array_equal(got, want)
+    assert np.array_equal(_apply_standardizer(X, stats), standardize(X, stats)[0])
+    Y = np.arange(X.shape[1]).reshape(1, -1)
+    for got, want in zip(
+        _split(X, Y, 0.5, 3), split(X, Y, fraction=0.5, seed=3), strict=True
+    ):
+        assert np.array_equal(got, want)
+
+
+def test_each_array_is_checked_for_nan_once(monkeypatch):
+    from fnnet import _validation
+    from fnnet.data import preprocessing
+
+    calls = []
+    original = _validation.check_finite
+
+    def counting(name, X):
+        calls.append(name)
+        original(name, X)
+
+    monkeypatch.setattr(_validation, "check_finite", counting)
+    X, Y = np.ones((2, 6)), np.ones((1, 6))
+    stats = preprocessing.fit_standardizer(X)
+    assert calls == ["X"]
+    calls.clear()
+    preprocessing.standardize(X)
+    preprocessing.standardize(X, stats)
+    assert calls == ["X", "X"]
+    calls.clear()
+    preprocessing.split(X, Y)
+    assert calls == ["X", "Y"]
