@@ -11,9 +11,10 @@ rejected with a clear message instead of predicting nonsense.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -22,9 +23,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import __version__
-from ._validation import check_params
-from .activations import HIDDEN, OUTPUTS
-from .data import Standardizer, standardize
+from ._validation import (
+    check_matrix,
+    check_name,
+    check_names,
+    check_params,
+    check_standardizer,
+)
+from .activations import HIDDEN, OUTPUTS, decide
+from .data import TASK_OUTPUTS, Standardizer
+from .data.preprocessing import _apply_standardizer
 from .io import load, save
 from .losses import CANONICAL_LOSS
 from .network import forward_prop
@@ -32,11 +40,20 @@ from .params import Tree, sizes_of
 
 FORMAT = "fnnet-model"
 FORMAT_VERSION = 1
-#: The output layer that goes with each task.
-TASK_OUTPUTS: Mapping[str, tuple[str, ...]] = MappingProxyType(
-    {"binary": ("sigmoid",), "multiclass": ("softmax",), "regression": ("identity",)}
-)
 _FIELDS = ("hidden", "output", "task", "target", "feature_names", "classes")
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "TASK_OUTPUTS",
+    "Model",
+    "ModelError",
+    "class_probabilities",
+    "labels_of",
+    "load_model",
+    "model_outputs",
+    "save_model",
+]
 
 
 class ModelError(ValueError):
@@ -112,7 +129,7 @@ def save_model(path: str | os.PathLike[str], model: Model) -> Path:
     >>> load_model(save_model(target, model)).params == model.params
     True
     """
-    _check_model(str(path), model)
+    model = _check_model(str(path), model)
     meta = {name: getattr(model, name) for name in _FIELDS}
     meta["feature_names"] = list(model.feature_names)
     meta["classes"] = None if model.classes is None else list(model.classes)
@@ -181,28 +198,39 @@ def _from_meta(name: str, params: Tree, meta: Mapping[str, Any]) -> Model:
         meta["hidden"],
         meta["output"],
         meta["task"],
-        _names(name, "feature_names", meta["feature_names"]),
+        meta["feature_names"],
         meta["target"],
-        None if meta["classes"] is None else _names(name, "classes", meta["classes"]),
+        meta["classes"],
         scaling,
         meta["fnnet_version"],
         meta["training"],
     )
 
 
-def _names(name: str, field: str, value: Any) -> tuple[str, ...]:
-    ok = isinstance(value, list) and all(isinstance(v, str) and v for v in value)
-    if not ok or len(set(value)) != len(value) or not value:
-        raise ModelError(f"{name}: {field} must be distinct names, found {value!r}")
-    return tuple(value)
+@contextlib.contextmanager
+def _invalid(name: str) -> Iterator[None]:
+    """Report a failed check of the model in file ``name`` as a ModelError."""
+    try:
+        yield
+    except (TypeError, ValueError) as e:
+        raise ModelError(f"{name}: {e}") from None
 
 
 def _check_model(name: str, model: Model) -> Model:
-    """Every field present, of the right kind, and consistent with the others."""
-    try:
+    """Every field present, of the right kind, and consistent with the others.
+
+    Returns the model with its names as tuples (a file holds lists).
+    """
+    with _invalid(f"{name}: invalid parameters"):
         check_params(model.params)
-    except (TypeError, ValueError) as e:
-        raise ModelError(f"{name}: invalid parameters: {e}") from None
+    with _invalid(name):
+        classes = model.classes
+        model = model._replace(
+            feature_names=check_names("feature_names", model.feature_names),
+            classes=None
+            if classes is None
+            else check_names("classes", classes, "class"),
+        )
     _check_kinds(name, model)
     n_x, n_y = sizes_of(model.params)[0], sizes_of(model.params)[-1]
     if len(model.feature_names) != n_x:
@@ -214,7 +242,9 @@ def _check_model(name: str, model: Model) -> Model:
         raise ModelError(
             f"{name}: a {model.task} model needs {want} outputs, has {n_y}"
         )
-    _check_scaling(name, model.scaling, n_x)
+    if model.scaling is not None:
+        with _invalid(name):
+            check_standardizer("scaling", model.scaling, n_x, f"W1 takes {n_x} inputs")
     return model
 
 
@@ -226,31 +256,14 @@ def _check_kinds(name: str, model: Model) -> None:
             f"{name}: hidden {model.hidden!r} / output {model.output!r} do not fit "
             f"a {model.task} model (hidden one of {HIDDEN}, output one of {OUTPUTS})"
         )
-    if not isinstance(model.target, str) or not model.target:
-        raise ModelError(
-            f"{name}: target must be a column name, found {model.target!r}"
-        )
+    with _invalid(name):
+        check_name("target", model.target)
     if (model.classes is None) != (model.task == "regression"):
         raise ModelError(f"{name}: classes {model.classes!r} for a {model.task} model")
     if model.classes is not None and len(model.classes) < 2:
         raise ModelError(f"{name}: needs at least 2 classes, found {model.classes!r}")
     if not isinstance(model.version, str) or not isinstance(model.training, Mapping):
         raise ModelError(f"{name}: version must be a str and training a mapping")
-
-
-def _check_scaling(name: str, scaling: Standardizer | None, n_x: int) -> None:
-    if scaling is None:
-        return
-    for field, arr in zip(scaling._fields, scaling, strict=True):
-        ok = isinstance(arr, np.ndarray) and arr.dtype.kind == "f"
-        if not ok or arr.shape != (n_x, 1) or not np.isfinite(arr).all():
-            found = getattr(arr, "shape", type(arr).__name__)
-            raise ModelError(
-                f"{name}: scaling {field} must be finite floats of shape "
-                f"{(n_x, 1)}, found {found}"
-            )
-    if (scaling.scale <= 0).any():
-        raise ModelError(f"{name}: scaling scale must be positive")
 
 
 def model_outputs(model: Model, X: Any) -> NDArray[np.floating]:
@@ -275,10 +288,12 @@ def model_outputs(model: Model, X: Any) -> NDArray[np.floating]:
     >>> model_outputs(model, [[0.0], [0.0]])
     array([[0.5]])
     """
-    dtype = model.params["W1"].dtype
-    X = np.asarray(X, dtype=dtype)
-    if model.scaling is not None:
-        X, _ = standardize(X, model.scaling)
+    W1, scaling = model.params["W1"], model.scaling
+    if scaling is not None:
+        n_x = W1.shape[1]
+        X = check_matrix("X", X, W1.dtype, n_x, f"the model takes {n_x} features")
+        check_standardizer("model.scaling", scaling, n_x, f"W1 takes {n_x} inputs")
+        X = _apply_standardizer(X, scaling)
     A, _ = forward_prop(model.params, X, model.hidden, model.output)
     return A
 
@@ -302,11 +317,12 @@ def labels_of(model: Model, A: NDArray[np.floating]) -> list[str] | NDArray[Any]
     Returns
     -------
     labels : list of str or ndarray of shape (m,)
-        Class labels as written in the training file (threshold 0.5 for a
-        sigmoid output, argmax for softmax), or the values for regression.
+        Class labels as written in the training file (the output's decision,
+        :func:`fnnet.activations.decide`: threshold 0.5 for a sigmoid output,
+        argmax for softmax), or the values for regression.
     """
     if model.task == "regression":
         return A[0]
-    codes = (A[0] > 0.5).astype(np.intp) if model.output == "sigmoid" else A.argmax(0)
+    codes = decide(A, model.output).ravel()
     classes: Sequence[str] = model.classes or ()
     return [classes[c] for c in codes]

@@ -134,7 +134,10 @@ def _tampered(tmp_path: Path, **changes: Any) -> Path:
     [
         ({"format_version": 99}, "format version 99"),
         ({"feature_names": ["a"]}, "1 feature names for W1's 2 inputs"),
-        ({"feature_names": ["a", "a"]}, "feature_names must be distinct"),
+        (
+            {"feature_names": ["a", "a"]},
+            r"feature_names must not repeat a name, found \['a'\]",
+        ),
         ({"output": "softmax"}, "do not fit a binary model"),
         (
             {"task": "regression", "output": "identity"},
@@ -179,3 +182,37 @@ def test_save_checks_the_model_and_writes_nothing_when_it_is_wrong(
     with pytest.raises(ModelError, match="scale must be positive"):
         save_model(tmp_path / "m.npz", model._replace(scaling=wrong_scaling))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_labels_are_the_decision_predict_makes() -> None:
+    model = _model()
+    X = np.random.default_rng(2).normal(50, 10, size=(2, 30))
+    A = model_outputs(model, X)
+    Z, _ = standardize(X, model.scaling)
+    codes = fn.predict(model.params, Z, hidden="tanh", output="sigmoid")[0]
+    assert labels_of(model, A) == [model.classes[c] for c in codes]
+
+
+def test_model_outputs_name_bad_features() -> None:
+    model = _model()
+    with pytest.raises(ValueError, match=r"X has 3 rows but the model takes 2"):
+        model_outputs(model, np.ones((3, 4)))
+    with pytest.raises(ValueError, match=r"X must be finite, found nan at \[1, 0\]"):
+        model_outputs(model, [[1.0], [np.nan]])
+
+
+def test_save_checks_names_as_load_does(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"feature_names must not repeat a name"):
+        save_model(tmp_path / "m.npz", _model()._replace(feature_names=("a", "a")))
+    with pytest.raises(ModelError, match=r"classes\[1\] must be a class name"):
+        save_model(tmp_path / "m.npz", _model(classes=("no", "")))
+    assert list(tmp_path.iterdir()) == []
+    model = _model()._replace(feature_names=["a", "b"], classes=["no", "yes"])
+    loaded = load_model(save_model(tmp_path / "m.npz", model))
+    assert loaded.feature_names == ("a", "b") and loaded.classes == ("no", "yes")
+
+
+def test_task_outputs_is_the_data_policy() -> None:
+    from fnnet import data, model
+
+    assert model.TASK_OUTPUTS is data.TASK_OUTPUTS
