@@ -73,7 +73,7 @@ def atomic_write(
     reader sees the old file or the whole new one, never half of it. If
     ``write`` fails, the temporary file is removed and ``path`` is untouched.
     A new file gets the usual permissions (0o666 less the umask); a replaced
-    file keeps its own.
+    file keeps its own. ``path`` is checked first with :func:`check_writable`.
 
     Examples
     --------
@@ -82,11 +82,7 @@ def atomic_write(
     >>> atomic_write(target, lambda f: f.write(b"hi")).read_bytes()
     b'hi'
     """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(
-            f"cannot write {path}: directory {path.parent} does not exist"
-        )
+    path = check_writable(path, "path")
     tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # umask applies
     try:
@@ -101,6 +97,54 @@ def atomic_write(
         tmp.unlink(missing_ok=True)
         raise
     return path
+
+
+def check_writable(path: str | os.PathLike[str], name: str = "path") -> Path:
+    """Check, before any work, that a file could be written at ``path``.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The file to be created or replaced.
+    name : str
+        What ``path`` is called where it was given (an argument name, or a
+        command-line option such as ``"--out"``), for the messages.
+
+    Returns
+    -------
+    path : pathlib.Path
+
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is a directory.
+    FileNotFoundError
+        If the directory that would hold the file does not exist.
+    PermissionError
+        If that directory is not writable.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> check_writable(folder / "model.npz", "--out") == folder / "model.npz"
+    True
+    >>> check_writable(folder, "--out")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    IsADirectoryError: --out ... is a directory; give a file name
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"{name} {path} is a directory; give a file name")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(
+            f"{name} {path}: directory {target.parent} does not exist"
+        )
+    if not os.access(target.parent, os.W_OK):
+        raise PermissionError(
+            f"{name} {path}: directory {target.parent} is not writable"
+        )
+    return target
 
 
 def _pack(params: Mapping[str, Any], meta: Mapping[str, Any]) -> tuple[dict, dict]:

@@ -179,3 +179,29 @@ def test_load_says_not_a_zip_for_other_files(tmp_path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     with pytest.raises(ValueError, match="not a zip archive"):
         fn.load(path)
+
+
+def test_check_writable_names_the_option_and_the_directory(tmp_path, monkeypatch):
+    from fnnet.io import check_writable
+
+    assert check_writable(str(tmp_path / "m.npz"), "--out") == tmp_path / "m.npz"
+    with pytest.raises(IsADirectoryError, match=r"^--out .* is a directory; give a"):
+        check_writable(tmp_path, "--out")
+    missing = tmp_path / "no" / "m.npz"
+    with pytest.raises(
+        FileNotFoundError, match=rf"^--plot {missing}: directory .*no does not exist"
+    ):
+        check_writable(missing, "--plot")
+    monkeypatch.setattr("os.access", lambda path, mode: False)
+    with pytest.raises(PermissionError, match=r"directory .* is not writable$"):
+        check_writable(tmp_path / "m.npz", "--out")
+
+
+def test_atomic_write_checks_the_destination_first(tmp_path):
+    from fnnet.io import atomic_write
+
+    with pytest.raises(IsADirectoryError, match=r"path .* is a directory"):
+        atomic_write(tmp_path, lambda f: f.write(b"x"))
+    with pytest.raises(FileNotFoundError, match=r"path .*: directory .* does not"):
+        atomic_write(tmp_path / "no" / "x.bin", lambda f: f.write(b"x"))
+    assert list(tmp_path.iterdir()) == []
