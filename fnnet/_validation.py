@@ -1,11 +1,12 @@
 """The boundary checks of the library: one vocabulary, called everywhere.
 
-Every public function checks its arguments here, once, where they enter.
-Each check raises ``TypeError`` for a value of the wrong kind and
-``ValueError`` for a value of the right kind that is out of range (the one
-exception, :func:`check_positive_int`, is noted there), with a message that
-names the argument, what was expected and what was found, so that no NumPy
-broadcast error or Numba typing error ever reaches a user.
+Every public function checks its arguments with these, once, where they
+enter. A check raises ``TypeError`` for a value of the wrong kind and
+``ValueError`` for one of the right kind that is out of range (except
+:func:`check_positive_int` and :func:`check_positive_float`, which report
+any bad value as a ``ValueError``), with a message that names the argument,
+what was expected and what was found, so that no NumPy broadcast error or
+Numba typing error ever reaches a user.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from numpy.typing import NDArray
 
 FLOAT_DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 _KEY = re.compile(r"^([Wb])([1-9][0-9]*)$")
+_STATS = ("mean", "scale")  # the fields of fnnet.data.Standardizer
 _DTYPE_KINDS = {"f": "a floating dtype", "fiu": "a floating or integer dtype"}
 
 
@@ -83,7 +85,7 @@ def check_sizes(sizes: Any) -> tuple[int, ...]:
 
 
 def check_positive_float(name: str, value: Any, *, allow_zero: bool = False) -> float:
-    """A real, finite number > 0 (or >= 0 with ``allow_zero``)."""
+    """A real, finite number > 0 (or >= 0 with ``allow_zero``); else ``ValueError``."""
     if (
         _is_real(value)
         and np.isfinite(value)
@@ -119,8 +121,8 @@ def check_int(name: str, value: Any, *, minimum: int = 0) -> int:
 def check_positive_int(name: str, value: Any) -> int:
     """An int > 0, for counts such as epochs and batch sizes.
 
-    Anything else, a float or a bool included, is a ``ValueError``: one kind
-    of error for every bad count, as :func:`fnnet.train` documents.
+    Anything else, a float or a bool included, is a ``ValueError``, so every
+    bad count is reported the same way (:func:`check_int` tells the two apart).
     """
     if _is_int(value) and value > 0:
         return int(value)
@@ -290,10 +292,7 @@ def check_standardizer(name: str, stats: Any, n_x: int, hint: str) -> None:
     ``(n_x, 1)``, with every scale > 0. ``hint`` says where ``n_x`` comes
     from, e.g. ``"X has 3 rows"``.
     """
-    if not isinstance(stats, tuple) or getattr(stats, "_fields", None) != (
-        "mean",
-        "scale",
-    ):
+    if not (isinstance(stats, tuple) and getattr(stats, "_fields", ()) == _STATS):
         raise TypeError(f"{name} must be a Standardizer, found {type(stats).__name__}")
     expected = f"finite floats of shape ({n_x}, 1)"
     for field, value in zip(stats._fields, stats, strict=True):

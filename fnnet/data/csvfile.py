@@ -136,9 +136,8 @@ def _feature_names(
         if not names:
             raise ValueError(f"{table.path}: no feature columns besides {target!r}")
         return names
-    names = features
-    if target in names:
+    if target in features:
         raise ValueError(
-            f"features must not include the target column {target!r}, found {names}"
+            f"features must not include the target column {target!r}, found {features}"
         )
-    return names
+    return features

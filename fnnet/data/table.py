@@ -28,12 +28,15 @@ _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
 class _Table(NamedTuple):
+    """A parsed CSV file: every data row has as many cells as the header."""
+
     path: str  # as the caller gave it, for messages
     header: tuple[str, ...]
     rows: list[tuple[int, list[str]]]  # (line number, stripped cells)
 
 
 def _read_table(path: StrPath) -> _Table:
+    """Read and parse the CSV file at ``path``; no cell is interpreted yet."""
     name, text = _read_text(path)
     records = _records(name, text)
     if not records:
@@ -52,6 +55,7 @@ def _read_table(path: StrPath) -> _Table:
 
 
 def _read_text(path: StrPath) -> tuple[str, str]:
+    """The name of the file for messages, and its text decoded from UTF-8."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(
             f"path must be a str or os.PathLike, found {type(path).__name__}"
