@@ -12,24 +12,21 @@ Parameters are immutable trees threaded through pure functions::
 
 ``fn.train`` runs the same loop on the NumPy reference backend or as a
 compiled Numba kernel (``backend="numba"``) that gives the same numbers.
+``fn.fit`` is the whole recipe of ``fnnet train``: from a data set and
+settings to a trained, self-describing model (:mod:`fnnet.fitting`).
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
-from . import activations, data, losses, optim, perceptron
+from . import activations, data, fitting, losses, model, optim, perceptron
+from ._version import __version__
+from .fitting import fit
 from .io import load, save
 from .losses import cost, l2_penalty
 from .network import backward_prop, check_grads, forward_prop, predict
 from .optim import update
 from .params import Params, Tree, freeze, initialize, layer_keys, sizes_of, tree_map
 from .train import History, train
-
-try:
-    __version__ = version("fnnet")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
 
 __all__ = [
     "History",
@@ -41,6 +38,8 @@ __all__ = [
     "check_grads",
     "cost",
     "data",
+    "fit",
+    "fitting",
     "forward_prop",
     "freeze",
     "initialize",
@@ -48,6 +47,7 @@ __all__ = [
     "layer_keys",
     "load",
     "losses",
+    "model",
     "optim",
     "perceptron",
     "predict",

@@ -22,7 +22,6 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from . import __version__
 from ._validation import (
     check_matrix,
     check_name,
@@ -30,6 +29,7 @@ from ._validation import (
     check_params,
     check_standardizer,
 )
+from ._version import __version__
 from .activations import HIDDEN, OUTPUTS, decide
 from .data import TASK_OUTPUTS, Standardizer
 from .data.preprocessing import _apply_standardizer

@@ -132,9 +132,27 @@ def train(
     return execute(run, backend)
 
 
+def check_backend(name: str, backend: Any) -> str:
+    """One of :data:`BACKENDS`, and importable (the compiled one needs Numba).
+
+    Raises
+    ------
+    ImportError
+        If ``backend="numba"`` and the compiled backend cannot be imported.
+    """
+    if check_choice(name, backend, BACKENDS) == "numba":
+        try:
+            from .kernels import compiled  # noqa: F401
+        except ImportError as e:
+            raise ImportError(
+                f"{name} {backend!r} is not available ({e}); use the numpy backend"
+            ) from None
+    return backend
+
+
 def execute(run: RunSpec, backend: str = "numpy") -> tuple[Tree, History]:
     """Run a validated :class:`RunSpec` on ``backend``."""
-    if check_choice("backend", backend, BACKENDS) == "numba":
+    if check_backend("backend", backend) == "numba":
         from .kernels.compiled import train_compiled
 
         return train_compiled(run)

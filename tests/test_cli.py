@@ -413,13 +413,23 @@ def test_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
     assert (status, out, err) == (0, "", "")
 
 
-def test_no_tqdm_means_no_bar_and_no_complaint(tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_no_tqdm_means_a_plain_line_and_no_complaint(tmp_path: Path) -> None:
     env = _blocking(tmp_path, "tqdm")
     status, out, err = _with_terminal_stderr(
-        ["train", "xor", "--epochs", "300"], tmp_path, env
+        ["train", "xor", "--epochs", "5000"], tmp_path, env
     )
-    assert (status, err) == (0, "")
-    assert "x1 x2 | target" in out
+    assert status == 0 and "x1 x2 | target" in out
+    # one line on stderr, redrawn in place and blanked at the end
+    assert "training: " in err and "/5000 epochs, cost " in err and "\n" not in err
+    assert err.endswith("\r") and err.split("\r")[-2].strip() == ""
+    assert "tqdm" not in err
+    status, out, err = _with_terminal_stderr(
+        ["train", "xor", "--epochs", "5000", "--quiet"], tmp_path, env
+    )
+    assert (status, out, err) == (0, "", "")
+    piped = fnnet("train", "xor", "--epochs", "5000", cwd=tmp_path, env=env)
+    assert piped.returncode == 0 and piped.stderr == ""
 
 
 def test_no_matplotlib_fails_before_training(tmp_path: Path) -> None:
