@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("train",),
     ("datasets", "data", "testing"),
     ("model",),
+    ("settings",),
     ("fitting",),
     ("cli",),
 )

@@ -23,8 +23,8 @@ from .. import data
 from .._version import __version__
 from ..activations import HIDDEN, OUTPUTS
 from ..data import TASKS
-from ..fitting import CSV_DEFAULTS, RATES, TABLE_DEFAULTS
 from ..optim import OPTIMIZERS
+from ..settings import CSV_DEFAULTS, RATES, TABLE_DEFAULTS
 from ..train import BACKENDS
 from .common import CliError
 from .train import cmd_train

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .. import data
-from ..fitting import TABLES, FitResult
+from ..fitting import FitResult
 from ..model import Model, class_probabilities, labels_of, model_outputs
 from ..params import sizes_of
+from ..settings import TABLES
 from .common import listing, metrics
 
 

@@ -7,10 +7,11 @@ import sys
 
 import numpy as np
 
-from ..fitting import FitResult, Settings, prepare, run, source_of
+from ..fitting import FitResult, prepare, run
 from ..io import atomic_write, check_writable
 from ..model import save_model
 from ..params import sizes_of
+from ..settings import Settings, source_of
 from .common import CliError, flag
 from .progress import progress
 from .summary import summary

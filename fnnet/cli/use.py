@@ -13,7 +13,6 @@ from numpy.typing import NDArray
 
 from .. import data
 from ..data import Dataset
-from ..fitting import source_of
 from ..io import atomic_write, check_writable
 from ..losses import accuracy, cost
 from ..model import (
@@ -24,6 +23,7 @@ from ..model import (
     model_outputs,
 )
 from ..params import sizes_of
+from ..settings import source_of
 from .common import CliError, listing, mean_squared_error
 
 Array = NDArray[np.floating]
