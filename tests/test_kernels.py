@@ -226,8 +226,8 @@ def test_kernel_refuses_buffers_that_do_not_fit(monkeypatch):
     real = K.buffers
 
     def one_short(*args):
-        grads, hyp, A, dZ, T, scratch, offsets = real(*args)
-        return grads, hyp, A[:-1].copy(), dZ, T, scratch, offsets
+        work = real(*args)
+        return work._replace(A=work.A[:-1].copy())
 
     monkeypatch.setattr(K, "buffers", one_short)
     X, Y = fn.data.logic_gate("xor")

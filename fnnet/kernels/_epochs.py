@@ -1,54 +1,35 @@
 """The compiled training loop: whole epochs of forward, backward and update.
 
-Twin: ``fnnet.train._train_numpy`` (the public NumPy functions in a loop).
-Every function here mirrors one step of that reference and names it; the
-tests in ``tests/test_kernels.py`` hold the pair together.
+Twin: ``fnnet.train._train_numpy``. Each function names the step it mirrors;
+``tests/test_kernels.py`` holds the pair together. The kernel takes the named
+records below, which ``compiled.py`` builds from a validated run.
 
-Data layout. Everything is a flat vector, indexed by offsets, so that the
-epoch loop creates no array views and no lists: at XOR size, where a whole
-epoch is a few hundred nanoseconds, the reference counting behind each view
-would cost more than the arithmetic.
+Layout: every array is a flat vector indexed by offsets, so the epoch loop
+makes no views. ``theta`` holds the parameters in layer order (``W1``
+row-major, ``b1``, ``W2``, ...); ``layout[l] = (n, k, w_at, b_at)`` gives
+layer ``l + 1``'s ``W: (n, k)`` and where ``W`` and ``b`` start. A batch of
+``m`` examples is row-major with row stride ``m``: ``A`` holds each layer's
+activations and ``dZ`` their gradients, from ``offsets[l]``; a minibatch is
+gathered into the first block of ``A`` and into ``T``, while a full batch and
+the validation set are read where they are.
 
-- ``theta`` holds the parameters in layer order (``W1`` row-major, ``b1``,
-  ``W2``, ...); ``layout[l] = (n, k, w_at, b_at)`` gives layer ``l + 1``'s
-  shape ``W: (n, k)`` and where ``W`` and ``b`` start. Gradients and optimizer
-  moments are flat vectors of the same length, so an optimizer step is one
-  loop.
-- A batch of ``m`` examples is stored row-major with row stride ``m``, in
-  two buffers of the same size: ``A`` holds each layer's activations (each
-  layer's ``W @ A_prev + b`` is written to its block and activated in
-  place), ``dZ`` the gradients of the pre-activations (``offsets[l]`` is
-  where layer ``l + 1`` starts in both). With minibatches, ``A`` starts with
-  a block the batch's inputs are gathered into, and ``T`` holds their
-  targets; a full batch and the validation set are read where they are, in
-  ``X, Y`` and ``X_val, Y_val``. The buffers are allocated once per training
-  run (:func:`buffers`) with room for the largest batch; a shorter last
-  batch uses a smaller stride.
-- Reference counting. The wrapper owns every array and the kernel
-  allocates nothing, so the kernel works on unowned views of them
-  (``_unowned``), which Numba does not reference-count. Otherwise Numba
-  counts each array up and down, with atomic instructions, every time it
-  enters an inlined helper or is chosen between others, and cannot remove
-  those pairs around loops: at XOR size that was a quarter of the epoch.
+The kernel allocates nothing and works on unowned views (:func:`_unowned`)
+of the wrapper's arrays. Products of ``BLAS_MIN_MACS`` multiply-adds or more
+go to BLAS (``np.dot``, hence SciPy), smaller ones are loop nests: sums run in
+another order than NumPy's, so the backends agree to rounding.
 
-Products of ``BLAS_MIN_MACS`` multiply-adds or more go to BLAS through
-``np.dot`` (which is why Numba needs SciPy here); smaller ones, where a BLAS
-call costs more than the arithmetic, are plain loop nests. Either way the
-summation order differs from NumPy's, which is why the backends agree to
-rounding, not bit for bit.
-
-Codes: activations ``TANH, SIGMOID, RELU, SOFTMAX, IDENTITY``; optimizers
-``SGD, MOMENTUM, ADAM``. ``hyper`` holds
-``(lr, beta or beta1, 1 - beta1, beta2, 1 - beta2, eps)`` in float64; the
-kernel rounds them to the parameters' dtype once, as NumPy does when the
-reference combines Python floats with arrays.
+Numba's cache checks only a kernel's own file, so the kernel's callees all
+live here, which makes this file long (for ``_math.py`` see ``_config.py``).
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import carray, njit, types
 from numba.extending import intrinsic, overload
+from numpy.typing import NDArray
 
 from fnnet.kernels._config import CACHE, FASTMATH
 from fnnet.kernels._math import exp_inplace, sigmoid_inplace, tanh_inplace
@@ -60,12 +41,79 @@ OK, STOPPED, TRAIN_FAILED, VAL_FAILED = 0, 1, 2, 3
 BLAS_MIN_MACS = 4096
 #: ...except back-propagation through fewer output rows than this: with so
 #: few multiply-adds per result it is bound by memory, and a loop that writes
-#: each result once beats BLAS (a 1-row ``W`` made an outer product, then a
-#: second pass for the derivative).
+#: each result once beats BLAS.
 BLAS_MIN_DEPTH = 8
 
 _jit = njit(cache=CACHE, fastmath=FASTMATH, error_model="numpy")
 _inl = njit(fastmath=FASTMATH, error_model="numpy", inline="always")
+
+
+class Data(NamedTuple):
+    """The examples, as columns; only read. ``m_val = 0``: no validation set."""
+
+    X: NDArray  # (n_x, m)
+    Y: NDArray  # (n_y, m)
+    X_val: NDArray  # (n_x, m_val)
+    Y_val: NDArray  # (n_y, m_val)
+
+
+class OptimizerConfig(NamedTuple):
+    """An optimizer and its hyperparameters, as the user gave them (float64).
+
+    Where used they are rounded to the parameters' dtype, as NumPy rounds the
+    reference's Python floats; ``beta1`` is also momentum's ``beta``.
+    """
+
+    code: int  # SGD, MOMENTUM or ADAM
+    lr: float
+    beta1: float
+    beta2: float
+    eps: float
+
+
+class Config(NamedTuple):
+    """What stays fixed during a run."""
+
+    layout: NDArray[np.int64]  # (L, 4): see the module docstring
+    batch_size: int  # at least 1; m or more: full batch
+    hidden: int  # activation code of the hidden layers
+    output: int  # activation code of the output layer (its canonical loss)
+    optimizer: OptimizerConfig
+    l2: float
+    patience: int  # 0: no early stopping
+
+
+class State(NamedTuple):
+    """What a run carries from one kernel call to the next (updated in place)."""
+
+    theta: NDArray  # the parameters, flat
+    mu: NDArray  # Adam's first moment, or momentum's velocity
+    nu: NDArray  # Adam's second moment
+    count: NDArray[np.int64]  # (1,): optimizer steps taken
+    best: NDArray  # theta at the best validation cost so far
+    best_cost: NDArray[np.float64]  # (1,): that cost (inf before any)
+    best_epoch: NDArray[np.int64]  # (1,): its epoch (-1 before any)
+
+
+class Buffers(NamedTuple):
+    """Working space for one run, from :func:`buffers`; no value survives a call."""
+
+    grads: NDArray  # like theta
+    A: NDArray  # the gathered minibatch inputs, then each layer's activations
+    dZ: NDArray  # the same size as A
+    T: NDArray  # the gathered minibatch targets (empty for full batches)
+    scratch: NDArray  # column maxima and sums of the softmax
+    offsets: NDArray[np.int64]  # (L,): where each layer starts in A and dZ
+
+
+class Chunk(NamedTuple):
+    """The epochs of one kernel call: their example orders in, their metrics out."""
+
+    first_epoch: int  # the run's number of the chunk's first epoch
+    orders: NDArray[np.int64]  # one permutation per epoch; no rows: full batch
+    costs: NDArray[np.float64]  # (epochs,) each filled with NaN on entry
+    val_costs: NDArray[np.float64]
+    val_accuracies: NDArray[np.float64]
 
 
 @intrinsic
@@ -81,14 +129,10 @@ def _data_pointer(typingctx, arr):
 def _unowned(a):
     """``a`` as an array that Numba does not reference-count.
 
-    In compiled code: the same data and shape without a memory-info block,
-    so Numba's reference counting of it compiles to nothing. Numba counts
-    each array passed to an inlined helper up on entry and down on exit
-    with an atomic instruction, and its pruning pass cannot remove those
-    pairs around loops: at XOR size that counting took a quarter of the
-    epoch. Valid only while the owner of ``a`` keeps it alive (the wrapper
-    owns every array for the whole kernel call). In plain Python
-    (``NUMBA_DISABLE_JIT=1``): ``a`` itself.
+    Compiled: the same data and shape without a memory-info block. Numba
+    counts an array up and down, with atomic instructions, each time it
+    enters an inlined helper, and cannot remove those pairs around loops.
+    Valid only while the owner keeps ``a`` alive. In plain Python: ``a``.
     """
     return a
 
@@ -157,9 +201,9 @@ def _row_sum(x, at, m):
     """``x[at:at + m].sum()`` with four partial sums.
 
     A single running sum is one chain of dependent additions, each waiting
-    for the last (2 ms per epoch on the wide workload's 512 x 4096 rows);
-    four independent chains overlap. Twin: ``dZ.sum(axis=1)`` (pairwise in
-    NumPy: neither order is the other's, both are accurate to rounding).
+    for the last; four independent chains overlap. Twin: ``dZ.sum(axis=1)``
+    (pairwise in NumPy: neither order is the other's, both are accurate to
+    rounding).
     """
     s0 = s1 = s2 = s3 = 0.0
     for j in range(at, at + m - 3, 4):
@@ -247,7 +291,10 @@ def _activate(code, A, at, n, m, scratch):
 
 @_inl
 def _offsets(layout, m, base, offsets):
-    """Where each layer's block starts in the A and dZ buffers (stride m)."""
+    """Where each layer's block starts in the A and dZ buffers (stride m).
+
+    Twin: none; NumPy keeps each layer's activations in an array of its own.
+    """
     at = base
     for l in range(layout.shape[0]):
         offsets[l] = at
@@ -321,7 +368,7 @@ def _cost(output, A, at, tgt, n, m):
 
 @_jit
 def _clip_bounds(A):
-    """``(tiny, 1 - epsneg)`` of A's dtype, as in ``fnnet.losses._clip01``."""
+    """``(tiny, 1 - epsneg)`` of A's dtype. Twin: ``fnnet.losses._clip01``."""
     if A.itemsize == 4:
         return 1.1754943508222875e-38, 0.9999999403953552
     return 2.2250738585072014e-308, 0.9999999999999999
@@ -361,29 +408,33 @@ def _penalty(theta, layout, l2, m):
 
 
 @_inl
-def _step(opt, hyper, hyp, theta, grads, s1, s2, count):
+def _rounded(x, like):
+    """The float ``x`` in the dtype of ``like``, as NumPy rounds a Python float.
+
+    Twin: NumPy's casting of ``lr * g`` and the like (NEP 50).
+    """
+    return like.dtype.type(x)
+
+
+@_inl
+def _step(opt, theta, grads, mu, nu, count):
     """One optimizer step on the flat vectors; False if a parameter is not finite.
 
-    Twin: ``fnnet.optim.sgd / momentum / adam`` ``update``. ``hyper`` is in
-    float64, ``hyp`` the same values in the parameters' dtype plus two slots
-    for Adam's bias corrections, computed in float64 like the reference's
-    Python floats and then rounded to the dtype.
+    Twin: ``fnnet.optim.sgd / momentum / adam`` ``update``.
     """
-    lr = hyp[0]
-    if opt == SGD:
+    lr = _rounded(opt.lr, theta)
+    if opt.code == SGD:
         for i in range(theta.shape[0]):
             theta[i] = theta[i] - lr * grads[i]
-    elif opt == MOMENTUM:
-        beta = hyp[1]
+    elif opt.code == MOMENTUM:
+        beta = _rounded(opt.beta1, theta)
         for i in range(theta.shape[0]):
-            v = beta * s1[i] + grads[i]
-            s1[i] = v
+            v = beta * mu[i] + grads[i]
+            mu[i] = v
             theta[i] = theta[i] - lr * v
     else:
         count[0] += 1
-        hyp[6] = 1.0 - hyper[1] ** count[0]
-        hyp[7] = 1.0 - hyper[3] ** count[0]
-        _adam(hyp, theta, grads, s1, s2)
+        _adam(opt, count[0], theta, grads, mu, nu)
     finite = True  # an AND over all entries, without a branch: it vectorizes
     for i in range(theta.shape[0]):
         finite &= abs(theta[i]) < np.inf
@@ -391,11 +442,18 @@ def _step(opt, hyper, hyp, theta, grads, s1, s2, count):
 
 
 @_jit
-def _adam(hyp, theta, grads, mu, nu):
-    """Adam with bias correction. Twin: ``fnnet.optim.adam``."""
-    lr, beta1, one_minus_beta1 = hyp[0], hyp[1], hyp[2]
-    beta2, one_minus_beta2, eps = hyp[3], hyp[4], hyp[5]
-    c1, c2 = hyp[6], hyp[7]
+def _adam(opt, t, theta, grads, mu, nu):
+    """Adam's step ``t`` (from 1) with bias correction. Twin: ``fnnet.optim.adam``.
+
+    The corrections ``1 - beta**t`` are computed in float64, like the
+    reference's Python floats, and then rounded.
+    """
+    lr, eps = _rounded(opt.lr, theta), _rounded(opt.eps, theta)
+    beta1, beta2 = _rounded(opt.beta1, theta), _rounded(opt.beta2, theta)
+    one_minus_beta1 = _rounded(1.0 - opt.beta1, theta)
+    one_minus_beta2 = _rounded(1.0 - opt.beta2, theta)
+    c1 = _rounded(1.0 - opt.beta1**t, theta)
+    c2 = _rounded(1.0 - opt.beta2**t, theta)
     for i in range(theta.shape[0]):
         g = grads[i]
         m_new = beta1 * mu[i] + one_minus_beta1 * g
@@ -438,71 +496,70 @@ def _batch(b, n_batches, mb, e, orders, X, Y, flat, A, T):
 
 
 @_jit
-def _improved(cost, e, theta, best, best_meta):
+def _improved(cost, epoch, theta, best, best_cost, best_epoch):
     """Keep ``theta`` in ``best`` if ``cost`` beats the best so far.
 
     Twin: ``fnnet._run.EarlyStopping.record``.
     """
-    if cost < best_meta[0]:
-        best_meta[0], best_meta[1] = cost, best_meta[2] + e
+    if cost < best_cost[0]:
+        best_cost[0], best_epoch[0] = cost, epoch
         for i in range(theta.shape[0]):
             best[i] = theta[i]
 
 
-def buffers(theta, layout, X, Y, Xv, batch_size, hyper, full_batch):
-    """The kernel's working buffers for one training run (plain Python).
+def buffers(data: Data, config: Config, theta: NDArray) -> Buffers:
+    """The kernel's working space for one run (plain Python).
 
-    Returns ``(grads, hyp, A, dZ, T, scratch, offsets)`` laid out as the
-    module docstring says. The caller owns them and passes them to every
-    call of ``_epochs_kernel`` of that run.
+    Laid out as the module docstring says, with room for the largest batch;
+    the caller owns it and passes it to every kernel call of the run.
     """
-    (n_x, m), n_y, m_val = X.shape, Y.shape[0], Xv.shape[1]
-    mb = min(batch_size, m)
-    base = 0 if full_batch else n_x * mb  # the gathered inputs, then the layers
-    size = base + int(layout[:, 0].sum()) * max(mb, m_val)
-    A, dZ = np.empty(size, theta.dtype), np.empty(size, theta.dtype)
-    T = np.empty(0 if full_batch else n_y * mb, theta.dtype)
-    hyp = np.zeros(8, theta.dtype)
-    hyp[:6] = hyper
-    scratch = np.empty(max(m, m_val), theta.dtype)
-    offsets = np.empty(layout.shape[0], np.int64)
-    return np.zeros_like(theta), hyp, A, dZ, T, scratch, offsets
+    (n_x, m), n_y, m_val = data.X.shape, data.Y.shape[0], data.X_val.shape[1]
+    mb = min(config.batch_size, m)
+    base = 0 if mb == m else n_x * mb  # the gathered inputs, then the layers
+    size = base + int(config.layout[:, 0].sum()) * max(mb, m_val)
+    return Buffers(
+        grads=np.zeros_like(theta),
+        A=np.empty(size, theta.dtype),
+        dZ=np.empty(size, theta.dtype),
+        T=np.empty(0 if mb == m else n_y * mb, theta.dtype),
+        scratch=np.empty(max(m, m_val), theta.dtype),
+        offsets=np.empty(config.layout.shape[0], np.int64),
+    )
 
 
-def _epochs(
-    theta, s1, s2, count, best, best_meta, grads, hyp, A, dZ, T, scratch,
-    offsets, metrics, orders, layout, X, Y, Xv, Yv, batch_size,
-    hidden, output, opt, hyper, l2, patience,
-):  # fmt: skip
-    """Run ``metrics.shape[1]`` epochs; return ``(epochs run, status)``.
+def _epochs(data, config, state, work, chunk):
+    """Run the epochs of ``chunk``; return ``(epochs run, status)``.
 
-    Twin: ``fnnet.train._train_numpy``. Every array is the wrapper's and
-    stays alive for the whole call; the kernel allocates nothing.
-    ``theta, s1, s2, count, best, best_meta`` carry the run across calls;
-    ``grads`` to ``offsets`` are the work buffers from :func:`buffers`;
-    ``metrics`` (rows: training cost, validation cost, validation accuracy;
-    NaN on entry) receives one column per epoch. ``X, Y, Xv, Yv`` are only
-    read; ``orders`` holds one permutation per epoch (no rows: full batch).
-    ``best_meta`` is ``(best validation cost, its epoch, epochs before this
-    call)``. Status is ``OK``, ``STOPPED`` (patience ran out), or
-    ``TRAIN_FAILED`` / ``VAL_FAILED`` with the failing epoch in place of the
-    number of epochs run.
+    Twin: ``fnnet.train._train_numpy``. Status is ``OK``, ``STOPPED``
+    (patience ran out), or ``TRAIN_FAILED`` / ``VAL_FAILED`` with the failing
+    epoch in place of the number of epochs run. The arrays are the caller's
+    and outlive the call.
     """
-    theta, s1, s2, count = _unowned(theta), _unowned(s1), _unowned(s2), _unowned(count)
-    best, best_meta, grads = _unowned(best), _unowned(best_meta), _unowned(grads)
-    hyp, A, dZ, T = _unowned(hyp), _unowned(A), _unowned(dZ), _unowned(T)
-    scratch, offsets = _unowned(scratch), _unowned(offsets)
-    metrics, orders, layout = _unowned(metrics), _unowned(orders), _unowned(layout)
-    X, Y, Xv, Yv = _unowned(X), _unowned(Y), _unowned(Xv), _unowned(Yv)
-    hyper = _unowned(hyper)
-    (n_x, m), n_y, m_val, epochs = X.shape, Y.shape[0], Xv.shape[1], metrics.shape[1]
+    X, Y = _unowned(data.X), _unowned(data.Y)
+    X_val, Y_val = _unowned(data.X_val), _unowned(data.Y_val)
+    layout, hidden, output = _unowned(config.layout), config.hidden, config.output
+    l2, opt, patience = config.l2, config.optimizer, config.patience
+    theta, mu, nu = _unowned(state.theta), _unowned(state.mu), _unowned(state.nu)
+    count, best = _unowned(state.count), _unowned(state.best)
+    best_cost, best_epoch = _unowned(state.best_cost), _unowned(state.best_epoch)
+    grads, A, dZ, T = (
+        _unowned(work.grads),
+        _unowned(work.A),
+        _unowned(work.dZ),
+        _unowned(work.T),
+    )
+    scratch, offsets = _unowned(work.scratch), _unowned(work.offsets)
+    orders, costs = _unowned(chunk.orders), _unowned(chunk.costs)
+    val_costs, val_accs = _unowned(chunk.val_costs), _unowned(chunk.val_accuracies)
+    (n_x, m), n_y, m_val = X.shape, Y.shape[0], X_val.shape[1]
+    mb, first = min(config.batch_size, m), chunk.first_epoch
+    # No record is read below: one read in the loop would count it there.
     flat = (  # unowned again: a reshaped view's memory info is not known to be null
         _unowned(X.reshape(X.size)),
         _unowned(Y.reshape(Y.size)),
-        _unowned(Xv.reshape(Xv.size)),
-        _unowned(Yv.reshape(Yv.size)),
+        _unowned(X_val.reshape(X_val.size)),
+        _unowned(Y_val.reshape(Y_val.size)),
     )
-    mb = min(batch_size, m)
     n_batches = (m + mb - 1) // mb
     base = 0 if orders.shape[0] == 0 else n_x * mb
     rows = 0
@@ -518,7 +575,7 @@ def _epochs(
         or grads.shape[0] != theta.shape[0]
     ):
         raise ValueError("fnnet internal error: kernel buffers do not fit the run")
-    for e in range(epochs):
+    for e in range(costs.shape[0]):
         J = 0.0
         # One forward pass per minibatch, then one on the validation set: a
         # single call site, so the forward code is compiled once.
@@ -532,21 +589,22 @@ def _epochs(
                 break
             J += (cost + _penalty(theta, layout, l2, size)) * size / m
             _backward(theta, layout, inp, tgt, size, hidden, A, dZ, offsets, l2, grads)
-            if not _step(opt, hyper, hyp, theta, grads, s1, s2, count):
+            if not _step(opt, theta, grads, mu, nu, count):
                 J = np.nan
                 break
-        metrics[0, e] = J
+        costs[e] = J
         if not np.isfinite(J):
             return e, TRAIN_FAILED
         if m_val > 0:
-            metrics[1, e] = cost
-            metrics[2, e] = _accuracy(output, A, at, tgt, n_y, m_val)
-            if not np.isfinite(metrics[1, e]):
+            val_costs[e] = cost
+            val_accs[e] = _accuracy(output, A, at, tgt, n_y, m_val)
+            if not np.isfinite(val_costs[e]):
                 return e, VAL_FAILED
-            _improved(metrics[1, e], e, theta, best, best_meta)
-            if patience > 0 and best_meta[2] + e - best_meta[1] >= patience:
+            epoch = first + e
+            _improved(val_costs[e], epoch, theta, best, best_cost, best_epoch)
+            if patience > 0 and epoch - best_epoch[0] >= patience:
                 return e + 1, STOPPED
-    return epochs, OK
+    return costs.shape[0], OK
 
 
 _epochs_kernel = _jit(_epochs)

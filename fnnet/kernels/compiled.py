@@ -34,51 +34,26 @@ _MAX_ORDER_ENTRIES = 1 << 22
 _CALLBACK_INTERVAL = 0.1
 
 
-def train_compiled(s: RunSpec) -> tuple[Tree, History]:
+def train_compiled(run: RunSpec) -> tuple[Tree, History]:
     """Run :func:`fnnet.train` on the compiled backend. Twin: ``_train_numpy``."""
-    theta, layout = pack(s.params)
-    batch = s.batch_size or s.X.shape[1]
-    X, Y, Xv, Yv = _arrays(s)
-    hidden, output, opt, hyper = _codes(s)
-    work = _Work(theta, K.buffers(theta, layout, X, Y, Xv, batch, hyper, s.full_batch))
-    static = (layout, X, Y, Xv, Yv, batch, hidden, output, opt, hyper)
-    static += (s.l2, s.patience or 0)
-    chunks: list[NDArray] = []  # each call's metrics: (3, epochs it ran)
-    chunk, done, stopped = _first_chunk(s), 0, False
-    while done < s.epochs and not stopped:
-        n = min(chunk, s.epochs - done)
-        orders, start = _orders(s, n), time.perf_counter()
-        metrics = np.full((3, n), np.nan)
+    theta, layout = pack(run.params)
+    data, config, state = _data(run), _config(run, layout), _state(theta)
+    work = K.buffers(data, config, theta)
+    # The kernel works on unowned views of these records' arrays: they stay
+    # referenced here until the last call has returned.
+    chunks: list[tuple[K.Chunk, int]] = []  # each call's chunk, epochs it ran
+    size, done, stopped = _first_chunk(run), 0, False
+    while done < run.epochs and not stopped:
+        chunk = _chunk(run, done, min(size, run.epochs - done))
+        start = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore"):  # only without the JIT
-            ran, status = K._epochs_kernel(*work.state(), metrics, orders, *static)
-        chunks.append(metrics[:, :ran])
-        _check_status(status, done + ran, metrics[:, ran : ran + 1], chunks)
-        _report(s, done, metrics[0, :ran])
+            ran, status = K._epochs_kernel(data, config, state, work, chunk)
+        chunks.append((chunk, ran))
+        _check_status(status, chunks)
+        _report(run, done, chunk.costs[:ran])
         done, stopped = done + ran, status == K.STOPPED
-        work.best_meta[2] = done
-        chunk = _next_chunk(chunk, time.perf_counter() - start, s)
-    return _result(s, work, layout, np.concatenate(chunks, axis=1), stopped)
-
-
-class _Work:
-    """The kernel's working state, owned by one call of :func:`train_compiled`.
-
-    The kernel works on unowned views of these arrays, so they must outlive
-    every kernel call: they live as long as this object.
-    """
-
-    def __init__(self, theta: NDArray[np.floating], buffers: tuple) -> None:
-        self.theta = theta
-        self.s1, self.s2 = np.zeros_like(theta), np.zeros_like(theta)
-        self.count = np.zeros(1, dtype=np.int64)
-        self.best = theta.copy()
-        self.best_meta = np.array([np.inf, -1.0, 0.0])  # cost, epoch, epochs done
-        self.buffers = buffers  # grads, hyp, A, dZ, T, scratch, offsets
-
-    def state(self) -> tuple[NDArray, ...]:
-        """The arrays the kernel updates, in its argument order."""
-        run = (self.theta, self.s1, self.s2, self.count, self.best, self.best_meta)
-        return run + self.buffers
+        size = _next_chunk(size, time.perf_counter() - start, run)
+    return _result(run, state, layout, chunks, stopped)
 
 
 def pack(
@@ -108,12 +83,29 @@ def unpack(theta: NDArray[np.floating], layout: NDArray[np.int64]) -> Tree:
     return freeze(out)
 
 
-def _codes(s: RunSpec) -> tuple[int, int, int, NDArray[np.float64]]:
-    """Activation and optimizer codes and the optimizer's hyperparameters.
+def _data(run: RunSpec) -> K.Data:
+    """The examples as writeable C-contiguous arrays (copied only if needed).
+
+    One array type per dtype keeps the kernel to one compiled signature per
+    dtype: a read-only or strided array would be another Numba type, and
+    another compilation. Without validation data, empty ``(n, 0)`` arrays.
+    """
+    X_val, Y_val = run.X_val, run.Y_val
+    if X_val is None or Y_val is None:
+        X_val, Y_val = run.X[:, :0], run.Y[:, :0]
+
+    def c(a: NDArray) -> NDArray:
+        return np.require(a, requirements=["C", "W"])
+
+    return K.Data(X=c(run.X), Y=c(run.Y), X_val=c(X_val), Y_val=c(Y_val))
+
+
+def _config(run: RunSpec, layout: NDArray[np.int64]) -> K.Config:
+    """Codes and plain Python numbers: one Numba type whatever the caller passed.
 
     Only fnnet's own optimizers compile; any other is a clear error.
     """
-    opt = s.optimizer
+    opt = run.optimizer
     if (
         opt.name not in _OPTIMIZER
         or getattr(opt.update, "__module__", "") != "fnnet.optim"
@@ -123,80 +115,112 @@ def _codes(s: RunSpec) -> tuple[int, int, int, NDArray[np.float64]]:
             f"found optimizer {opt.name!r}; use backend='numpy' for other optimizers"
         )
     h = opt.hyperparams
-    b1 = h.get("beta1", h.get("beta", 0.0))
-    b2 = h.get("beta2", 0.0)
-    hyper = [h["learning_rate"], b1, 1.0 - b1, b2, 1.0 - b2, h.get("eps", 0.0)]
-    codes = _ACTIVATION[s.hidden], _ACTIVATION[s.output], _OPTIMIZER[opt.name]
-    return (*codes, np.array(hyper, dtype=np.float64))
+    return K.Config(
+        layout=layout,
+        batch_size=int(run.batch_size or run.X.shape[1]),
+        hidden=_ACTIVATION[run.hidden],
+        output=_ACTIVATION[run.output],
+        optimizer=K.OptimizerConfig(
+            code=_OPTIMIZER[opt.name],
+            lr=float(h["learning_rate"]),
+            beta1=float(h.get("beta1", h.get("beta", 0.0))),
+            beta2=float(h.get("beta2", 0.0)),
+            eps=float(h.get("eps", 0.0)),
+        ),
+        l2=float(run.l2),
+        patience=int(run.patience or 0),
+    )
 
 
-def _arrays(s: RunSpec) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    """X, Y, X_val, Y_val as writeable C-contiguous arrays (copied only if needed).
-
-    One array type per dtype keeps the kernel to one compiled signature per
-    dtype: a read-only or strided array would be another Numba type, and
-    another compilation. Without validation data, empty ``(n, 0)`` arrays.
-    """
-    if s.X_val is None:
-        Xv, Yv = s.X[:, :0], s.Y[:, :0]
-    else:
-        Xv, Yv = s.X_val, s.Y_val
-    return tuple(np.require(a, requirements=["C", "W"]) for a in (s.X, s.Y, Xv, Yv))
-
-
-def _max_chunk(s: RunSpec) -> int:
-    return s.epochs if s.full_batch else max(1, _MAX_ORDER_ENTRIES // s.X.shape[1])
+def _state(theta: NDArray[np.floating]) -> K.State:
+    """A fresh run's state: the initial parameters, zero moments, no best yet."""
+    return K.State(
+        theta=theta,
+        mu=np.zeros_like(theta),
+        nu=np.zeros_like(theta),
+        count=np.zeros(1, np.int64),
+        best=theta.copy(),
+        best_cost=np.full(1, np.inf),
+        best_epoch=np.full(1, -1, np.int64),
+    )
 
 
-def _first_chunk(s: RunSpec) -> int:
-    return 1 if s.callback is not None else _max_chunk(s)
+def _chunk(run: RunSpec, first: int, n: int) -> K.Chunk:
+    """Epochs ``first`` to ``first + n - 1``: their orders, NaN metrics."""
+    return K.Chunk(
+        first_epoch=first,
+        orders=_orders(run, n),
+        costs=np.full(n, np.nan),
+        val_costs=np.full(n, np.nan),
+        val_accuracies=np.full(n, np.nan),
+    )
 
 
-def _next_chunk(chunk: int, elapsed: float, s: RunSpec) -> int:
+def _max_chunk(run: RunSpec) -> int:
+    return (
+        run.epochs if run.full_batch else max(1, _MAX_ORDER_ENTRIES // run.X.shape[1])
+    )
+
+
+def _first_chunk(run: RunSpec) -> int:
+    return 1 if run.callback is not None else _max_chunk(run)
+
+
+def _next_chunk(chunk: int, elapsed: float, run: RunSpec) -> int:
     """With a callback, grow or shrink chunks towards one call per interval."""
-    if s.callback is not None:
+    if run.callback is not None:
         if elapsed < _CALLBACK_INTERVAL / 2:
             chunk *= 2
         elif elapsed > 2 * _CALLBACK_INTERVAL:
             chunk = max(1, chunk // 2)
-    return min(chunk, _max_chunk(s))
+    return min(chunk, _max_chunk(run))
 
 
-def _orders(s: RunSpec, n: int) -> NDArray[np.int64]:
+def _orders(run: RunSpec, n: int) -> NDArray[np.int64]:
     """The next ``n`` epochs' permutations, drawn exactly as the reference does."""
-    m = s.X.shape[1]
-    if s.full_batch:  # batch_orders draws nothing and returns None
+    m = run.X.shape[1]
+    if run.full_batch:  # batch_orders draws nothing and returns None
         return np.empty((0, m), dtype=np.int64)
-    drawn = [batch_orders(s.rng, m, s.batch_size) for _ in range(n)]
+    drawn = [batch_orders(run.rng, m, run.batch_size) for _ in range(n)]
     return np.stack(drawn).astype(np.int64, copy=False)
 
 
-def _check_status(status: int, epoch: int, failed: NDArray, chunks: list) -> None:
-    """Raise the reference's error if the kernel stopped on a non-finite cost.
-
-    ``failed`` is the metrics column of the failing epoch, ``chunks`` the
-    metrics of the epochs before it.
-    """
+def _check_status(status: int, chunks: list[tuple[K.Chunk, int]]) -> None:
+    """Raise the reference's error if the last call stopped on a non-finite cost."""
     if status in (K.TRAIN_FAILED, K.VAL_FAILED):
-        row = 0 if status == K.TRAIN_FAILED else 1
-        before = np.concatenate(chunks, axis=1)[row]
-        raise diverged(epoch, float(failed[row, 0]), before)
+        field = "costs" if status == K.TRAIN_FAILED else "val_costs"
+        chunk, ran = chunks[-1]
+        J = float(getattr(chunk, field)[ran])
+        raise diverged(chunk.first_epoch + ran, J, _joined(chunks, field))
 
 
-def _report(s: RunSpec, done: int, costs: NDArray) -> None:
-    if s.callback is not None:
+def _joined(chunks: list[tuple[K.Chunk, int]], field: str) -> NDArray:
+    """One metric of every epoch run, in order."""
+    return np.concatenate([getattr(chunk, field)[:ran] for chunk, ran in chunks])
+
+
+def _report(run: RunSpec, done: int, costs: NDArray) -> None:
+    if run.callback is not None:
         for i, J in enumerate(costs.tolist()):
-            s.callback(done + i, J)
+            run.callback(done + i, J)
 
 
 def _result(
-    s: RunSpec, work: _Work, layout: NDArray, metrics: NDArray, stopped: bool
+    run: RunSpec,
+    state: K.State,
+    layout: NDArray,
+    chunks: list[tuple[K.Chunk, int]],
+    stopped: bool,
 ) -> tuple[Tree, History]:
-    if s.patience is None:
-        params, best_epoch = unpack(work.theta, layout), metrics.shape[1] - 1
+    costs = _joined(chunks, "costs")
+    if run.patience is None:
+        params, best_epoch = unpack(state.theta, layout), costs.size - 1
     else:
-        params, best_epoch = unpack(work.best, layout), int(work.best_meta[1])
-    costs, val_costs, val_accs = metrics
-    if s.X_val is None:
-        val_costs = val_accs = metrics[1, :0]
+        params, best_epoch = unpack(state.best, layout), int(state.best_epoch[0])
+    val_costs, val_accs = (
+        _joined(chunks, "val_costs"),
+        _joined(chunks, "val_accuracies"),
+    )
+    if run.X_val is None:
+        val_costs = val_accs = costs[:0]
     return params, make_history(costs, val_costs, val_accs, best_epoch, stopped)
