@@ -26,6 +26,7 @@ from ._validation import (
 )
 from ._version import __version__
 from .data import TASK_OUTPUTS, Dataset, Standardizer
+from .data.preprocessing import _apply_standardizer, _fit_standardizer, _split
 from .model import Model
 from .network import evaluate
 from .optim import OPTIMIZERS
@@ -283,14 +284,13 @@ def _split_and_scale(ds: Dataset, s: Settings) -> tuple[Parts, Standardizer | No
     """
     X, Y, X_val, Y_val = ds.X, ds.Y, None, None
     if s.validation_fraction > 0:
-        X, Y, X_val, Y_val = data.split(
-            X, Y, fraction=s.validation_fraction, seed=s.seed
-        )
+        X, Y, X_val, Y_val = _split(X, Y, s.validation_fraction, s.seed)
     if not s.standardize:
         return Parts(X, Y, X_val, Y_val), None
-    X, scaling = data.standardize(X)
+    scaling = _fit_standardizer(X)
+    X = _apply_standardizer(X, scaling)
     if X_val is not None:
-        X_val, _ = data.standardize(X_val, scaling)
+        X_val = _apply_standardizer(X_val, scaling)
     return Parts(X, Y, X_val, Y_val), scaling
 
 
