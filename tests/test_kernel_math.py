@@ -19,14 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from fnnet.kernels._math import (
-    exp_inplace,
-    sigmoid_inplace,
-    tanh_inplace,
-    vexp,
-    vsigmoid,
-    vtanh,
-)
+from fnnet.kernels._math import elementwise, vexp, vsigmoid, vtanh
 
 JIT = not numba.config.DISABLE_JIT
 GRID_SIZE = 1_000_000 if JIT else 20_000
@@ -320,24 +313,22 @@ def test_start_stop_touch_only_their_block(name: str) -> None:
 # The training kernel's loops: one per dtype, chosen while typing
 # ---------------------------------------------------------------------------
 
-IN_PLACE = {"exp": exp_inplace, "tanh": tanh_inplace, "sigmoid": sigmoid_inplace}
 
-
-def _caller(kernel_loop):
+def _caller(name):
     """A compiled caller, as the training kernel calls these: a block of x."""
 
     def call(x, start, stop):
-        kernel_loop(x, start, stop)
+        elementwise(name, x, start, stop)
 
     return numba.njit(cache=False, error_model="numpy")(call)
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
-@pytest.mark.parametrize("name", sorted(IN_PLACE))
+@pytest.mark.parametrize("name", sorted(KERNELS))
 def test_kernel_loops_equal_the_public_functions(name: str, dtype: type) -> None:
     x = dense_grid(dtype, 4096)
     got, want = x.copy(), x.copy()
-    _caller(IN_PLACE[name])(got, 5, x.size - 5)
+    _caller(name)(got, 5, x.size - 5)
     KERNELS[name][0](x, want, 5, x.size - 5)
     assert np.array_equal(got, want, equal_nan=True)
     assert np.array_equal(got[:5], x[:5]) and np.array_equal(got[-5:], x[-5:])
@@ -345,8 +336,8 @@ def test_kernel_loops_equal_the_public_functions(name: str, dtype: type) -> None
 
 @READS_X86_ASSEMBLY
 @pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
-@pytest.mark.parametrize("name", sorted(IN_PLACE))
+@pytest.mark.parametrize("name", sorted(KERNELS))
 def test_kernel_loops_are_vectorized(name: str, dtype: type) -> None:
-    caller = _caller(IN_PLACE[name])
+    caller = _caller(name)
     caller(np.ones(8, dtype), 0, 8)
     assert re.search(r"\bv?mulpd\b", caller.inspect_asm(caller.signatures[0]))

@@ -32,7 +32,7 @@ from numba.extending import intrinsic, overload
 from numpy.typing import NDArray
 
 from fnnet.kernels._config import CACHE, FASTMATH
-from fnnet.kernels._math import exp_inplace, sigmoid_inplace, tanh_inplace
+from fnnet.kernels._math import elementwise
 
 TANH, SIGMOID, RELU, SOFTMAX, IDENTITY = 0, 1, 2, 3, 4
 SGD, MOMENTUM, ADAM = 0, 1, 2
@@ -263,7 +263,7 @@ def _softmax(A, at, n, m, scratch):
     for i in range(n):
         for j in range(m):
             A[at + i * m + j] -= scratch[j]
-    exp_inplace(A, at, at + n * m)
+    elementwise("exp", A, at, at + n * m)
     for j in range(m):
         scratch[j] = A[at + j]
     for i in range(1, n):
@@ -279,9 +279,9 @@ def _activate(code, A, at, n, m, scratch):
     """``A = g(Z)`` in place for one layer. Twin: ``fnnet.activations.ACTIVATIONS``."""
     stop = at + n * m
     if code == TANH:
-        tanh_inplace(A, at, stop)
+        elementwise("tanh", A, at, stop)
     elif code == SIGMOID:
-        sigmoid_inplace(A, at, stop)
+        elementwise("sigmoid", A, at, stop)
     elif code == SOFTMAX:
         _softmax(A, at, n, m, scratch)
     elif code == RELU:

@@ -344,18 +344,64 @@ def _sigmoid_f32(z):
 
 
 # ---------------------------------------------------------------------------
-# Public array functions
+# Array functions: one skeleton for every element function
 # ---------------------------------------------------------------------------
+
+
+def _loops(f):
+    """The two loops that apply the element function ``f``: in place, and not."""
+
+    def in_place(name, x, start, stop, out=None):
+        # Unsigned indices: with signed ones Numba wraps negative indices
+        # around, a select in the address that stops LLVM vectorizing.
+        for i in range(np.uint64(start), np.uint64(stop)):
+            x[i] = f(np.float64(x[i]))
+
+    def into(name, x, start, stop, out=None):
+        for i in range(np.uint64(start), np.uint64(stop)):
+            out[i] = f(np.float64(x[i]))
+
+    return in_place, into
+
+
+#: The loops of each element function, by name and dtype.
+_LOOPS = {
+    ("exp", "float32"): _loops(_exp_f32),
+    ("exp", "float64"): _loops(_exp_f64),
+    ("tanh", "float32"): _loops(_tanh_f32),
+    ("tanh", "float64"): _loops(_tanh_f64),
+    ("sigmoid", "float32"): _loops(_sigmoid_f32),
+    ("sigmoid", "float64"): _loops(_sigmoid_f64),
+}
+
+
+def elementwise(name, x, start, stop, out=None):
+    """``out[i] = f(x[i])`` for ``start <= i < stop``, in place without ``out``.
+
+    ``f`` is ``name`` (``"exp"``, ``"tanh"`` or ``"sigmoid"``); ``x`` and
+    ``out`` are 1-D float32 or float64 arrays of one dtype. In compiled code
+    ``name`` is a constant, and Numba picks the loop of the name, the dtype
+    and ``out``'s presence while typing the caller, so a kernel compiles only
+    the loops it runs. In place, the loop reads and writes through one
+    pointer and needs no run-time overlap check (which identical arrays fail,
+    sending a loop to its scalar fallback).
+    """
+    in_place, into = _LOOPS[name, str(x.dtype)]
+    (in_place if out is None else into)(name, x, start, stop, out)
+
+
+@overload(elementwise)
+def _elementwise_compiled(name, x, start, stop, out=None):
+    loops = _LOOPS.get((getattr(name, "literal_value", None), str(x.dtype)))
+    if loops is None:
+        return None
+    in_place = out is None or isinstance(out, (types.NoneType, types.Omitted))
+    return loops[0] if in_place else loops[1]
 
 
 @_jit
 def _in_place(x, out):
-    """Validate ``x`` and ``out``; return True when they are the same buffer.
-
-    The public functions then loop over ``out`` alone: with a single pointer
-    LLVM needs no runtime overlap check, which identical input and output
-    would fail, sending the whole loop to its scalar fallback.
-    """
+    """Validate ``x`` and ``out``; return True when they are the same buffer."""
     if x.shape[0] != out.shape[0]:
         raise ValueError("x and out must have the same length")
     if x.itemsize != out.itemsize:
@@ -363,180 +409,70 @@ def _in_place(x, out):
     return x.ctypes.data == out.ctypes.data
 
 
-@_jit
-def vexp(x, out, start=0, stop=-1):
-    """Element-wise exponential, ``out[i] = exp(x[i])``.
+_DOC = """{summary}
 
-    Twin: ``numpy.exp``.
+Twin: {twin}.
 
-    Parameters
-    ----------
-    x : ndarray of float64 or float32, 1-D, contiguous
-        Input values; may be read-only.
-    out : ndarray
-        Output, same length and dtype as `x`; may be `x` itself.
-    start, stop : int, optional
-        Only ``out[start:stop]`` is computed (default: all of it), so that a
-        kernel can work on a block of a larger buffer without making a view.
+Parameters
+----------
+x : ndarray of float64 or float32, 1-D, contiguous
+    Input values; may be read-only.
+out : ndarray
+    Output, same length and dtype as `x`; may be `x` itself, but must not
+    partially overlap it.
+start, stop : int, optional
+    Only ``out[start:stop]`` is computed (default: all of it), so that a
+    kernel can work on a block of a larger buffer without making a view.
 
-    Notes
-    -----
-    Within 1 ulp of ``numpy.exp`` in float64 and 2 ulp in float32 (float32
-    results are within 1 ulp of correctly rounded, NumPy's SIMD ones are up
-    to 2.5 ulp off, which gives 3 ulp at 3 of the 2**32 inputs). Gives
-    exactly ``+inf`` above the overflow threshold and ``+inf`` for ``+inf``,
-    0 below the underflow threshold and for ``-inf``, gradual underflow in
-    between, and NaN for NaN.
-    """
-    n = x.shape[0] if stop < 0 else stop
-    if _in_place(x, out):
-        if x.itemsize == 4:
-            for i in range(start, n):
-                out[i] = _exp_f32(np.float64(out[i]))
+Notes
+-----
+{notes}
+"""
+
+
+def _front_door(name, summary, twin, notes):
+    """The public function ``v<name>(x, out, start=0, stop=-1)``, compiled."""
+
+    def front_door(x, out, start=0, stop=-1):
+        n = x.shape[0] if stop < 0 else stop
+        if _in_place(x, out):
+            elementwise(name, out, start, n)
         else:
-            for i in range(start, n):
-                out[i] = _exp_f64(np.float64(out[i]))
-    elif x.itemsize == 4:
-        for i in range(start, n):
-            out[i] = _exp_f32(np.float64(x[i]))
-    else:
-        for i in range(start, n):
-            out[i] = _exp_f64(np.float64(x[i]))
+            elementwise(name, x, start, n, out)
+
+    front_door.__name__ = front_door.__qualname__ = f"v{name}"
+    front_door.__doc__ = _DOC.format(summary=summary, twin=twin, notes=notes)
+    return _jit(front_door)
 
 
-@_jit
-def vtanh(x, out, start=0, stop=-1):
-    """Element-wise hyperbolic tangent, ``out[i] = tanh(x[i])``.
-
-    Twin: ``numpy.tanh``.
-
-    Parameters
-    ----------
-    x : ndarray of float64 or float32, 1-D, contiguous
-        Input values; may be read-only.
-    out : ndarray
-        Output, same length and dtype as `x`; may be `x` itself.
-    start, stop : int, optional
-        Only ``out[start:stop]`` is computed (default: all of it), so that a
-        kernel can work on a block of a larger buffer without making a view.
-
-    Notes
-    -----
-    Within 2 ulp of ``numpy.tanh`` in float64 (under 1 ulp from the exact
-    value) and 1 ulp in float32. Odd, so
-    ``tanh(-0) = -0``; tiny and subnormal inputs are returned unchanged;
-    exactly ``+-1`` wherever the true value rounds to it (including
-    ``+-inf``); NaN for NaN.
-    """
-    n = x.shape[0] if stop < 0 else stop
-    if _in_place(x, out):
-        if x.itemsize == 4:
-            for i in range(start, n):
-                out[i] = _tanh_f32(np.float64(out[i]))
-        else:
-            for i in range(start, n):
-                out[i] = _tanh_f64(np.float64(out[i]))
-    elif x.itemsize == 4:
-        for i in range(start, n):
-            out[i] = _tanh_f32(np.float64(x[i]))
-    else:
-        for i in range(start, n):
-            out[i] = _tanh_f64(np.float64(x[i]))
-
-
-@_jit
-def vsigmoid(x, out, start=0, stop=-1):
-    """Element-wise numerically stable logistic function.
-
-    Twin: the NumPy reference ``e = np.exp(-np.abs(z));
-    np.where(z >= 0, 1 / (1 + e), e / (1 + e))`` in the dtype of `x`.
-
-    Parameters
-    ----------
-    x : ndarray of float64 or float32, 1-D, contiguous
-        Input values ``z``; may be read-only.
-    out : ndarray
-        Output, same length and dtype as `x`; may be `x` itself.
-    start, stop : int, optional
-        Only ``out[start:stop]`` is computed (default: all of it), so that a
-        kernel can work on a block of a larger buffer without making a view.
-
-    Notes
-    -----
-    Within 2 ulp of the reference in both dtypes, except at 14 float32
-    inputs where NumPy's float32 ``exp`` is far enough off to give 3 or 4
-    ulp (see the module docstring). Exactly
-    1 for large positive ``z``, exactly 0 for large negative ``z`` (with
-    subnormal results just before that, as in the reference), 0.5 at +-0,
-    NaN for NaN.
-    """
-    n = x.shape[0] if stop < 0 else stop
-    if _in_place(x, out):
-        if x.itemsize == 4:
-            for i in range(start, n):
-                out[i] = _sigmoid_f32(np.float64(out[i]))
-        else:
-            for i in range(start, n):
-                out[i] = _sigmoid_f64(np.float64(out[i]))
-    elif x.itemsize == 4:
-        for i in range(start, n):
-            out[i] = _sigmoid_f32(np.float64(x[i]))
-    else:
-        for i in range(start, n):
-            out[i] = _sigmoid_f64(np.float64(x[i]))
-
-
-# ---------------------------------------------------------------------------
-# For the training kernel: one loop, chosen by dtype while Numba types it
-# ---------------------------------------------------------------------------
-
-
-def _loop(element):
-    """``x[i] = element(x[i])`` for ``start <= i < stop`` (not compiled here)."""
-
-    def loop(x, start, stop):
-        # Unsigned indices: with signed ones Numba wraps negative indices
-        # around, a select in the address that stops LLVM vectorizing.
-        for i in range(np.uint64(start), np.uint64(stop)):
-            x[i] = element(np.float64(x[i]))
-
-    return loop
-
-
-def _by_dtype(f32, f64):
-    """An overload that compiles the loop of the array's dtype only."""
-    loops = {types.float32: _loop(f32), types.float64: _loop(f64)}
-
-    def typer(x, start, stop):
-        return loops.get(x.dtype)
-
-    return typer
-
-
-def exp_inplace(x, start, stop):
-    """``x[start:stop] = exp(x[start:stop])`` for the training kernel.
-
-    ``x`` is a 1-D float32 or float64 array, ``0 <= start <= stop <= x.size``.
-    In compiled code Numba picks the loop of its dtype while typing the
-    caller, so a kernel compiles only the loop it runs (``vexp`` compiles
-    four: in place or not, each dtype). In place, the loop reads and writes
-    through one pointer, so it needs no run-time overlap check, which can
-    send a two-array loop to its scalar fallback inside a large kernel. In
-    plain Python: ``vexp``.
-    """
-    vexp(x, x, start, stop)
-
-
-def tanh_inplace(x, start, stop):
-    """``x[start:stop] = tanh(x[start:stop])``; see :func:`exp_inplace`."""
-    vtanh(x, x, start, stop)
-
-
-def sigmoid_inplace(x, start, stop):
-    """The logistic of ``x[start:stop]``, in place; see :func:`exp_inplace`."""
-    vsigmoid(x, x, start, stop)
-
-
-overload(exp_inplace)(_by_dtype(_exp_f32, _exp_f64))
-overload(tanh_inplace)(_by_dtype(_tanh_f32, _tanh_f64))
-overload(sigmoid_inplace)(_by_dtype(_sigmoid_f32, _sigmoid_f64))
+vexp = _front_door(
+    "exp",
+    "Element-wise exponential, ``out[i] = exp(x[i])``.",
+    "``numpy.exp``",
+    """Within 1 ulp of ``numpy.exp`` in float64 and 2 ulp in float32 (float32
+results are within 1 ulp of correctly rounded, NumPy's SIMD ones are up
+to 2.5 ulp off, which gives 3 ulp at 3 of the 2**32 inputs). Gives
+exactly ``+inf`` above the overflow threshold and ``+inf`` for ``+inf``,
+0 below the underflow threshold and for ``-inf``, gradual underflow in
+between, and NaN for NaN.""",
+)
+vtanh = _front_door(
+    "tanh",
+    "Element-wise hyperbolic tangent, ``out[i] = tanh(x[i])``.",
+    "``numpy.tanh``",
+    """Within 2 ulp of ``numpy.tanh`` in float64 (under 1 ulp from the exact
+value) and 1 ulp in float32. Odd, so ``tanh(-0) = -0``; tiny and
+subnormal inputs are returned unchanged; exactly ``+-1`` wherever the
+true value rounds to it (including ``+-inf``); NaN for NaN.""",
+)
+vsigmoid = _front_door(
+    "sigmoid",
+    "Element-wise numerically stable logistic function.",
+    """the NumPy reference ``e = np.exp(-np.abs(z));
+np.where(z >= 0, 1 / (1 + e), e / (1 + e))`` in the dtype of `x`""",
+    """Within 2 ulp of the reference in both dtypes, except at 14 float32
+inputs where NumPy's float32 ``exp`` is far enough off to give 3 or 4
+ulp. Exactly 1 for large positive ``z``, exactly 0 for large negative
+``z`` (with subnormal results just before that, as in the reference), 0.5
+at +-0, NaN for NaN.""",
+)
