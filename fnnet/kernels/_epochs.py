@@ -1,22 +1,19 @@
 """The compiled training loop: whole epochs of forward, backward and update.
 
-Twin: ``fnnet.train._train_numpy``. Each function names the step it mirrors;
-``tests/test_kernels.py`` holds the pair together. The kernel takes the named
-records below, which ``compiled.py`` builds from a validated run.
+Twin: ``fnnet.train._train_numpy``, and each function names the step it
+mirrors. The kernel takes the records below, built by ``compiled.py``.
 
-Layout: every array is a flat vector indexed by offsets, so the epoch loop
-makes no views. ``theta`` holds the parameters in layer order (``W1``
-row-major, ``b1``, ``W2``, ...); ``layout[l] = (n, k, w_at, b_at)`` gives
-layer ``l + 1``'s ``W: (n, k)`` and where ``W`` and ``b`` start. A batch of
-``m`` examples is row-major with row stride ``m``: ``A`` holds each layer's
-activations and ``dZ`` their gradients, from ``offsets[l]``; a minibatch is
-gathered into the first block of ``A`` and into ``T``, while a full batch and
-the validation set are read where they are.
+Layout: every array is flat and indexed by offsets, so the epoch loop makes
+no views. ``theta`` holds ``W1`` (row-major), ``b1``, ``W2``, ...;
+``layout[l] = (n, k, w_at, b_at)``: layer ``l + 1``'s ``W`` is ``(n, k)``, and
+``W`` and ``b`` start at ``w_at`` and ``b_at``. A batch of ``m`` examples is
+row-major with stride ``m``: ``A`` holds each layer's activations and ``dZ``
+their gradients, from ``offsets[l]``; a minibatch is gathered into ``A``'s
+first block and ``T``, a full batch and the validation set are read in place.
+The kernel allocates nothing and works on unowned views (:func:`_unowned`).
 
-The kernel allocates nothing and works on unowned views (:func:`_unowned`)
-of the wrapper's arrays. Products of ``BLAS_MIN_MACS`` multiply-adds or more
-go to BLAS (``np.dot``, hence SciPy), smaller ones are loop nests: sums run in
-another order than NumPy's, so the backends agree to rounding.
+Products of ``BLAS_MIN_MACS`` multiply-adds or more go to BLAS (``np.dot``,
+hence SciPy), smaller ones to loop nests: the backends agree to rounding.
 
 Numba's cache checks only a kernel's own file, so the kernel's callees all
 live here, which makes this file long (for ``_math.py`` see ``_config.py``).
@@ -507,22 +504,36 @@ def _improved(cost, epoch, theta, best, best_cost, best_epoch):
             best[i] = theta[i]
 
 
-def buffers(data: Data, config: Config, theta: NDArray) -> Buffers:
-    """The kernel's working space for one run (plain Python).
+@_jit
+def _sizes(data, config, full):
+    """Where the layers start in ``A``, and the lengths of ``A``, ``T``, ``scratch``.
 
-    Laid out as the module docstring says, with room for the largest batch;
-    the caller owns it and passes it to every kernel call of the run.
+    With room for the largest batch, whose inputs come first unless ``full``
+    (full batches are read in place). Twin: none; :func:`buffers` allocates
+    these lengths and the kernel checks them on entry.
     """
     (n_x, m), n_y, m_val = data.X.shape, data.Y.shape[0], data.X_val.shape[1]
     mb = min(config.batch_size, m)
-    base = 0 if mb == m else n_x * mb  # the gathered inputs, then the layers
-    size = base + int(config.layout[:, 0].sum()) * max(mb, m_val)
+    base = 0 if full else n_x * mb
+    rows = 0
+    for l in range(config.layout.shape[0]):
+        rows += config.layout[l, 0]
+    return base, base + rows * max(mb, m_val), 0 if full else n_y * mb, max(m, m_val)
+
+
+def buffers(data: Data, config: Config, theta: NDArray) -> Buffers:
+    """The kernel's working space for one run, laid out as the module says.
+
+    The caller owns it and passes it to every kernel call of the run.
+    """
+    full = config.batch_size >= data.X.shape[1]
+    _, size, t_size, scratch_size = _sizes(data, config, full)
     return Buffers(
         grads=np.zeros_like(theta),
         A=np.empty(size, theta.dtype),
         dZ=np.empty(size, theta.dtype),
-        T=np.empty(0 if mb == m else n_y * mb, theta.dtype),
-        scratch=np.empty(max(m, m_val), theta.dtype),
+        T=np.empty(t_size, theta.dtype),
+        scratch=np.empty(scratch_size, theta.dtype),
         offsets=np.empty(config.layout.shape[0], np.int64),
     )
 
@@ -542,39 +553,31 @@ def _epochs(data, config, state, work, chunk):
     theta, mu, nu = _unowned(state.theta), _unowned(state.mu), _unowned(state.nu)
     count, best = _unowned(state.count), _unowned(state.best)
     best_cost, best_epoch = _unowned(state.best_cost), _unowned(state.best_epoch)
-    grads, A, dZ, T = (
-        _unowned(work.grads),
-        _unowned(work.A),
-        _unowned(work.dZ),
-        _unowned(work.T),
-    )
-    scratch, offsets = _unowned(work.scratch), _unowned(work.offsets)
-    orders, costs = _unowned(chunk.orders), _unowned(chunk.costs)
-    val_costs, val_accs = _unowned(chunk.val_costs), _unowned(chunk.val_accuracies)
-    (n_x, m), n_y, m_val = X.shape, Y.shape[0], X_val.shape[1]
-    mb, first = min(config.batch_size, m), chunk.first_epoch
+    grads, A, dZ = _unowned(work.grads), _unowned(work.A), _unowned(work.dZ)
+    T, scratch = _unowned(work.T), _unowned(work.scratch)
+    offsets, orders = _unowned(work.offsets), _unowned(chunk.orders)
+    costs, val_costs = _unowned(chunk.costs), _unowned(chunk.val_costs)
+    val_accs, first = _unowned(chunk.val_accuracies), chunk.first_epoch
+    m, n_y, m_val = X.shape[1], Y.shape[0], X_val.shape[1]
+    mb = min(config.batch_size, m)
+    n_batches = (m + mb - 1) // mb
+    base, size, t_size, scratch_size = _sizes(data, config, orders.shape[0] == 0)
     # No record is read below: one read in the loop would count it there.
+    # Indexing is unchecked: buffers of another run would be overrun silently.
+    if (
+        min(A.shape[0], dZ.shape[0]) < size
+        or T.shape[0] < t_size
+        or scratch.shape[0] < scratch_size
+        or offsets.shape[0] < layout.shape[0]
+        or grads.shape[0] != theta.shape[0]
+    ):
+        raise ValueError("fnnet internal error: kernel buffers do not fit the run")
     flat = (  # unowned again: a reshaped view's memory info is not known to be null
         _unowned(X.reshape(X.size)),
         _unowned(Y.reshape(Y.size)),
         _unowned(X_val.reshape(X_val.size)),
         _unowned(Y_val.reshape(Y_val.size)),
     )
-    n_batches = (m + mb - 1) // mb
-    base = 0 if orders.shape[0] == 0 else n_x * mb
-    rows = 0
-    for l in range(layout.shape[0]):
-        rows += layout[l, 0]
-    # Indexing is unchecked: buffers of another run would be overrun silently.
-    if (
-        A.shape[0] < base + rows * max(mb, m_val)
-        or dZ.shape[0] < A.shape[0]
-        or T.shape[0] < (0 if orders.shape[0] == 0 else n_y * mb)
-        or scratch.shape[0] < max(m, m_val)
-        or offsets.shape[0] < layout.shape[0]
-        or grads.shape[0] != theta.shape[0]
-    ):
-        raise ValueError("fnnet internal error: kernel buffers do not fit the run")
     for e in range(costs.shape[0]):
         J = 0.0
         # One forward pass per minibatch, then one on the validation set: a

@@ -1,86 +1,20 @@
 """Vectorizable element-wise exp, tanh and sigmoid for compiled kernels.
 
-Why this module exists
-----------------------
-Without Intel's SVML, ``np.exp`` and ``np.tanh`` inside an ``@njit`` loop are
-scalar libm calls, and LLVM cannot vectorize a loop that contains a call.
-The functions here use only arithmetic, comparisons, selects and bit
-manipulation, so LLVM turns their loops into packed AVX2 code without
+Without Intel's SVML, ``np.exp`` and ``np.tanh`` in an ``@njit`` loop are
+scalar libm calls, and LLVM cannot vectorize a loop that contains a call. The
+element functions here (``_exp_f64``, ``_tanh_f32``, ...) use only arithmetic,
+comparisons, selects and bit manipulation, never a branch, and Numba inlines
+them into each loop, so LLVM makes packed AVX2 code of it without
 ``fastmath`` (which stays off: NaN and saturation behaviour are part of the
-contract). Every conditional below is a select on values, never a branch.
+contract). They take and return float64; float32 results are computed in
+double and rounded once.
 
-Method
-------
-exp
-    Cody & Waite (1980) range reduction ``x = k ln2 + r``, ``k = rint(x/ln2)``,
-    with ``ln2`` split into a head with 32 trailing zero bits (so ``k * LN2_HI``
-    is exact) and a tail, giving ``|r| <= ln2/2``. Then
-    ``exp(r) = 1 + r + r**2 P(r)`` with ``P`` the Remez minimax polynomial
-    (relative error) for ``(expm1(r) - r) / r**2`` on ``[-ln2/2, ln2/2]``,
-    computed in 60-digit arithmetic and rounded to double. ``k`` comes from
-    the round-to-nearest shift trick ``(x/ln2 + 1.5 * 2**52) - 1.5 * 2**52``,
-    whose bit pattern carries ``k`` in its low bits, so ``2**k`` is built from
-    bits without a float-to-int conversion (AVX2 has no packed double to
-    int64 conversion). The shift constant is offset by -64 for x >= 0 and
-    by +64 for x < 0, and the result multiplied by ``2**64`` or ``2**-64``:
-    this keeps the built factor normal over the whole range and rounds
-    subnormal results only once.
-tanh
-    Odd Remez minimax polynomial ``a + a**3 Q(a**2)`` for ``a = |x|`` below
-    ``ln(3)/2`` (where ``tanh = 1/2``; relative accuracy down to subnormals),
-    and ``1 - 2 / (exp(2a) + 1)`` above it, where the subtraction cannot
-    lose accuracy; the sign is restored with ``copysign``.
-sigmoid
-    The reference formula ``e = exp(-|z|)``,
-    ``where(z >= 0, 1 / (1 + e), e / (1 + e))`` with a single division.
-float32
-    Evaluated in double with a shorter polynomial (relative error 5e-11)
-    and rounded once, so results are correctly rounded except in rare
-    near-halfway cases. This is deliberate: NumPy's own SIMD float32 ``exp``
-    is up to about 2.5 ulp from the true value, so a float32 algorithm with
-    even 1 ulp error could not stay within 2 ulp of it. For ``vsigmoid`` the
-    float32 reference also inherits that error; to track it, ``e`` is rounded
-    to float32 and the reference's float32 ``1 + e`` is used for
-    ``|z| >= 1``, while the correctly rounded logistic is closer for
-    ``|z| < 1`` (both choices were measured over all float32 inputs).
-
-Accuracy
---------
-Measured distance from the NumPy twin on this library's reference platform
-(x86-64 with AVX2, NumPy 2.4), over dense grids of the whole range and
-10**8 random inputs for float64, and over every float32 input:
-
-=========  ==========================  =====================================
-function   float64                     float32
-=========  ==========================  =====================================
-vexp       <= 1 ulp (true: < 1 ulp)    <= 2 ulp, except 3 inputs at 3 ulp
-vtanh      <= 2 ulp (true: < 0.94 ulp) <= 1 ulp
-vsigmoid   <= 2 ulp                    <= 2 ulp, except 14 inputs at 3-4 ulp
-=========  ==========================  =====================================
-
-"true" is the error against the exact value; float32 results are within
-1 ulp of the correctly rounded value (``vsigmoid``: 2 ulp). All the float32
-exceptions are inputs where NumPy's SIMD float32 ``exp`` is itself 1.5 to
-2.5 ulp from the exact value (``exp(25.994385)``, for one); where NumPy
-falls back to libm, the distances are smaller. ``np.tanh`` (float64) is up
-to 1.2 ulp and the float64 reference sigmoid up to 2.3 ulp from exact.
-
-Calling convention
-------------------
-Each public function is ``f(x, out) -> None`` with ``x`` and ``out`` 1-D
-contiguous arrays of the same length and the same dtype, float32 or float64
-(``a.ravel()`` of a C-contiguous buffer). ``out`` may be ``x`` itself (in
-place) but must not partially overlap it; ``x`` may be read-only. They are
-numba dispatchers, so other ``@njit`` functions call them directly. The
-element kernels (``_exp_f64``, ``_tanh_f32``, ...) take and return float64
-and are inlined into every loop that calls them (``inline="always"``), which
-is what lets such a loop vectorize; ``tests/test_kernel_math.py`` checks the
-generated assembly of the public functions.
-
-The training kernel calls ``exp_inplace``, ``tanh_inplace`` and
-``sigmoid_inplace`` instead: the same loops, in place only, for which Numba
-compiles only the loop of the kernel's dtype (the public functions compile
-all four variants, which cost a kernel about 2 s of compile time).
+``vexp``, ``vtanh`` and ``vsigmoid`` (``f(x, out, start=0, stop=-1)``) are
+the public front doors and kernels call :func:`elementwise`; both come from
+one skeleton, and ``tests/test_kernel_math.py`` checks their accuracy against
+NumPy and the assembly of their loops. The accuracy each docstring states was
+measured on x86-64 with AVX2 and NumPy 2.4, over dense grids of the whole
+range, 10**8 random float64 inputs and every float32 input.
 """
 
 from __future__ import annotations
@@ -222,7 +156,12 @@ def _expm1_poly_f32(r):
 
 @_jit_inline
 def _exp_f64(x):
-    """exp(x) in float64 (within 1 ulp), saturating, NaN-propagating."""
+    """exp(x) in float64 (within 1 ulp), saturating, NaN-propagating.
+
+    Cody & Waite range reduction ``x = k ln2 + r``, ``|r| <= ln2/2``, then
+    ``exp(r) = 1 + r + r**2 P(r)``; ``2**k`` is built from the bits of the
+    shift trick, since AVX2 has no packed double-to-int64 conversion.
+    """
     # Clamp so that the exponent arithmetic never sees inf or NaN (NaN fails
     # the first comparison and becomes the lower bound).
     xc = x if x > _X_LO_F64 else _X_LO_F64
@@ -236,8 +175,8 @@ def _exp_f64(x):
     # exp(r) = 1 + (r + r**2 P(r)). With the roundings of r and of the two
     # sums the error stays below 1 ulp, and 90% of results are correctly
     # rounded. (Recovering the rounding errors of r and 1 + r with Fast2Sum
-    # brings that to 98% but costs 20% of the speed; the bound of 1 ulp from
-    # NumPy holds either way.)
+    # brings that to 98% but slows the loop; the bound of 1 ulp from NumPy
+    # holds either way.)
     em1 = r + (r * r) * _exp_poly_f64(r)
     # (1 + em1) * 2**(k -+ 64) * 2**(+-64): the products by powers of two are
     # exact except for subnormal results, which are rounded only there.
@@ -248,7 +187,12 @@ def _exp_f64(x):
 
 @_jit_inline
 def _exp_f32(x):
-    """exp(x) to 5e-11 relative, for rounding to float32; saturating."""
+    """exp(x) to 5e-11 relative, for rounding to float32; saturating.
+
+    Rounded once, so float32 results are correctly rounded except in rare
+    near-halfway cases: NumPy's own SIMD float32 ``exp`` is up to 2.5 ulp
+    off, so even a 1 ulp float32 algorithm could not stay within 2 ulp of it.
+    """
     xc = x if x > _X_LO_F32 else _X_LO_F32
     xc = xc if xc < _X_HI_F32 else _X_HI_F32
     t = xc * _LOG2E + _SHIFT
@@ -330,7 +274,13 @@ def _sigmoid_f64(z):
 
 @_jit_inline
 def _sigmoid_f32(z):
-    """Logistic function for float32 results, tracking the float32 reference."""
+    """Logistic function for float32 results, tracking the float32 reference.
+
+    The reference inherits the error of NumPy's float32 ``exp``: for
+    ``|z| >= 1`` it is tracked with ``e`` and ``1 + e`` rounded as the
+    reference rounds them, while below 1 the correctly rounded logistic is
+    closer (both choices measured over every float32 input).
+    """
     a = abs(z)
     e = _exp_f32(-a)
     # What the float32 reference computes: e and 1 + e rounded to float32.
