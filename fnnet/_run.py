@@ -30,6 +30,10 @@ class History(NamedTuple):
     ``val_accuracies[e]`` are measured on the validation data after epoch
     ``e`` (``None`` without validation data; accuracy is ``nan`` for
     regression). ``best_epoch`` is the epoch whose parameters were returned.
+    ``state`` is the optimizer's state after the last epoch run: pass it
+    back as ``train(..., state=history.state)`` (with the returned
+    parameters and the same ``numpy.random.Generator`` as ``seed``) to go
+    on exactly where training stopped.
     """
 
     costs: Array
@@ -37,13 +41,16 @@ class History(NamedTuple):
     val_accuracies: Array | None
     best_epoch: int
     stopped_early: bool
+    state: Any = None
 
 
 class RunSpec(NamedTuple):
     """One training run, validated: what :func:`fnnet.train` hands a backend.
 
     Arrays are finite, of the parameters' dtype and of matching shapes;
-    ``loss`` is resolved; ``X_val`` and ``Y_val`` are both set or both None.
+    ``loss`` is resolved; ``X_val`` and ``Y_val`` are both set or both None;
+    ``state`` is the optimizer state to start from (checked against
+    ``params``).
     """
 
     params: Tree
@@ -61,6 +68,7 @@ class RunSpec(NamedTuple):
     Y_val: Array | None
     patience: int | None
     callback: Callable[[int, float], Any] | None
+    state: Any
 
     @property
     def full_batch(self) -> bool:
@@ -118,11 +126,18 @@ class EarlyStopping:
             self.stopped = True
         return self.stopped
 
-    def result(self, params: Tree, costs: Sequence[float]) -> tuple[Tree, History]:
+    def result(
+        self, params: Tree, costs: Sequence[float], state: Any
+    ) -> tuple[Tree, History]:
         if self.patience is None:
             self.best_params, self.best_epoch = params, len(costs) - 1
         history = make_history(
-            costs, self.val_costs, self.val_accuracies, self.best_epoch, self.stopped
+            costs,
+            self.val_costs,
+            self.val_accuracies,
+            self.best_epoch,
+            self.stopped,
+            state,
         )
         return self.best_params, history
 
@@ -133,6 +148,7 @@ def make_history(
     val_accuracies: Sequence[float] | Array,
     best_epoch: int,
     stopped: bool,
+    state: Any = None,
 ) -> History:
     """A :class:`History` of read-only float64 arrays (``None`` without validation)."""
 
@@ -144,5 +160,10 @@ def make_history(
         return arr
 
     return History(
-        frozen(costs), frozen(val_costs), frozen(val_accuracies), best_epoch, stopped
+        costs=frozen(costs),
+        val_costs=frozen(val_costs),
+        val_accuracies=frozen(val_accuracies),
+        best_epoch=best_epoch,
+        stopped_early=stopped,
+        state=state,
     )

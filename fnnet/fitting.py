@@ -9,6 +9,7 @@ The command line, scripts, estimators and sweeps all call :func:`fit`.
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 from collections.abc import Callable
@@ -22,7 +23,9 @@ from ._run import History
 from ._validation import (
     check_choice,
     check_matrix,
+    check_params,
     check_same_m,
+    check_standardizer,
 )
 from ._version import __version__
 from .data import TASK_OUTPUTS, Dataset, Standardizer
@@ -30,7 +33,7 @@ from .data.preprocessing import _apply_standardizer, _fit_standardizer, _split
 from .model import Model
 from .network import evaluate
 from .optim import OPTIMIZERS
-from .params import initialize
+from .params import Tree, initialize, sizes_of
 from .settings import (
     CSV_DEFAULTS,
     TABLE_TARGET,
@@ -43,7 +46,17 @@ from .settings import (
 from .train import execute, prepare_run
 
 Array = NDArray[np.floating]
-__all__ = ["FitResult", "Job", "Parts", "Scores", "Settings", "fit", "prepare", "run"]
+__all__ = [
+    "Checkpoint",
+    "FitResult",
+    "Job",
+    "Parts",
+    "Scores",
+    "Settings",
+    "fit",
+    "prepare",
+    "run",
+]
 
 
 class Parts(NamedTuple):
@@ -68,6 +81,22 @@ class Scores(NamedTuple):
     val_accuracy: float | None
 
 
+class Checkpoint(NamedTuple):
+    """Where a fit stopped, to go on from: ``fit(..., resume=result.checkpoint)``.
+
+    The returned parameters, the optimizer's state after the last epoch, the
+    minibatch-order generator as training left it, and the scaling the
+    parameters were trained with (kept, not refitted, when training goes on).
+    Two fits of 50 epochs, the second resuming the first, give the parameters
+    of one fit of 100 on the same data and settings.
+    """
+
+    params: Tree
+    state: Any
+    rng: np.random.Generator
+    scaling: Standardizer | None
+
+
 class FitResult(NamedTuple):
     """What :func:`fit` made: the model, its history, and how it came about."""
 
@@ -76,6 +105,7 @@ class FitResult(NamedTuple):
     settings: Settings
     parts: Parts
     seconds: float
+    checkpoint: Checkpoint
 
     def scores(self) -> Scores:
         """Cost and accuracy on the training and validation parts."""
@@ -111,6 +141,7 @@ def fit(
     name: str | None = None,
     callback: Callable[[int, float], Any] | None = None,
     label: Callable[[str], str] = str,
+    resume: Checkpoint | None = None,
 ) -> FitResult:
     """Train a model on a data set: the recipe of ``fnnet train``.
 
@@ -139,6 +170,9 @@ def fit(
         ``callback(epoch, cost)`` as in :func:`fnnet.train`.
     label : callable, optional
         How error messages name a setting, e.g. ``"epochs"`` -> ``"--epochs"``.
+    resume : Checkpoint, optional
+        Go on from an earlier fit's ``result.checkpoint`` (its parameters,
+        optimizer state, minibatch order and scaling) for ``epochs`` more.
 
     Returns
     -------
@@ -171,7 +205,7 @@ def fit(
         name=name,
         label=label,
     )
-    return run(job, callback)
+    return run(job, callback, resume)
 
 
 def prepare(
@@ -197,11 +231,20 @@ def prepare(
     return Job(ds, s, name or src.name, src.target)
 
 
-def run(job: Job, callback: Callable[[int, float], Any] | None = None) -> FitResult:
-    """Split, standardize, train and build the model of a prepared :class:`Job`."""
+def run(
+    job: Job,
+    callback: Callable[[int, float], Any] | None = None,
+    resume: Checkpoint | None = None,
+) -> FitResult:
+    """Split, standardize, train and build the model of a prepared :class:`Job`.
+
+    With ``resume``, training goes on from that checkpoint (see :func:`fit`).
+    """
     s, ds = job.settings, job.dataset
-    parts, scaling = _split_and_scale(ds, s)
-    params, history, seconds = _train(parts, s, callback)
+    if resume is not None:
+        _check_resume(resume, ds, s)
+    parts, scaling = _split_and_scale(ds, s, resume)
+    params, history, seconds, rng = _train(parts, s, callback, resume)
     training = {
         "data": job.name,
         **s._asdict(),
@@ -221,7 +264,8 @@ def run(job: Job, callback: Callable[[int, float], Any] | None = None) -> FitRes
         version=__version__,
         training=training,
     )
-    return FitResult(model, history, s, parts, seconds)
+    checkpoint = Checkpoint(params, history.state, rng, scaling)
+    return FitResult(model, history, s, parts, seconds, checkpoint)
 
 
 def _dataset(
@@ -276,18 +320,43 @@ def _checked(ds: Dataset, dtype: str) -> Dataset:
     return ds._replace(X=X, Y=Y)
 
 
-def _split_and_scale(ds: Dataset, s: Settings) -> tuple[Parts, Standardizer | None]:
+def _check_resume(resume: Any, ds: Dataset, s: Settings) -> None:
+    """A checkpoint of a network that fits these data and settings."""
+    if not isinstance(resume, Checkpoint):
+        raise TypeError(f"resume must be a Checkpoint, found {type(resume).__name__}")
+    want = (ds.X.shape[0], *s.hidden_sizes, ds.Y.shape[0])
+    _, dtype = check_params(resume.params, "resume.params")
+    if sizes_of(resume.params) != want or dtype != np.dtype(s.dtype):
+        raise ValueError(
+            f"resume.params are a {sizes_of(resume.params)} {dtype} network, but "
+            f"these data and settings make a {want} {s.dtype} one"
+        )
+    if resume.scaling is not None:
+        check_standardizer("resume.scaling", resume.scaling, want[0], "the data")
+    if not isinstance(resume.rng, np.random.Generator):
+        raise TypeError(f"resume.rng must be a Generator, found {resume.rng!r}")
+
+
+def _split_and_scale(
+    ds: Dataset, s: Settings, resume: Checkpoint | None
+) -> tuple[Parts, Standardizer | None]:
     """Split off the validation examples, then standardize with the rest.
 
     The data are checked already, so the unchecked cores of
     :func:`fnnet.data.split` and :func:`fnnet.data.standardize` do the work.
+    A resumed fit keeps the scaling its parameters were trained with.
     """
     X, Y, X_val, Y_val = ds.X, ds.Y, None, None
     if s.validation_fraction > 0:
         X, Y, X_val, Y_val = _split(X, Y, s.validation_fraction, s.seed)
-    if not s.standardize:
+    if resume is not None:
+        scaling = resume.scaling
+    elif s.standardize:
+        scaling = _fit_standardizer(X)
+    else:
+        scaling = None
+    if scaling is None:
         return Parts(X, Y, X_val, Y_val), None
-    scaling = _fit_standardizer(X)
     X = _apply_standardizer(X, scaling)
     if X_val is not None:
         X_val = _apply_standardizer(X_val, scaling)
@@ -295,11 +364,22 @@ def _split_and_scale(ds: Dataset, s: Settings) -> tuple[Parts, Standardizer | No
 
 
 def _train(
-    p: Parts, s: Settings, callback: Callable[[int, float], Any] | None
-) -> tuple[Any, History, float]:
-    """Initialize and train; return the parameters, history and seconds taken."""
-    sizes = (p.X.shape[0], *s.hidden_sizes, p.Y.shape[0])
-    params = initialize(sizes, seed=s.seed, scheme=s.hidden, dtype=s.dtype)
+    p: Parts,
+    s: Settings,
+    callback: Callable[[int, float], Any] | None,
+    resume: Checkpoint | None,
+) -> tuple[Tree, History, float, np.random.Generator]:
+    """Initialize (or resume) and train.
+
+    Returns the parameters, the history, the seconds taken and the
+    minibatch-order generator as training left it.
+    """
+    if resume is None:
+        sizes = (p.X.shape[0], *s.hidden_sizes, p.Y.shape[0])
+        params = initialize(sizes, seed=s.seed, scheme=s.hidden, dtype=s.dtype)
+        state, rng = None, np.random.default_rng(s.seed)
+    else:  # a copy: the checkpoint stays as it was
+        params, state, rng = resume.params, resume.state, copy.deepcopy(resume.rng)
     run = prepare_run(
         params,
         p.X,
@@ -309,11 +389,12 @@ def _train(
         batch_size=s.batch_size,
         hidden=s.hidden,
         output=s.output,
-        seed=s.seed,
+        seed=rng,
         l2=s.l2,
         validation=None if p.X_val is None else (p.X_val, p.Y_val),
         patience=s.patience,
         callback=callback,
+        state=state,
         assume_finite=True,
     )
     start = time.perf_counter()
@@ -321,4 +402,4 @@ def _train(
     # the way there would only add noise to that error
     with np.errstate(all="ignore"):
         params, history = execute(run, s.backend)
-    return params, history, time.perf_counter() - start
+    return params, history, time.perf_counter() - start, rng

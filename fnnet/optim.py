@@ -73,6 +73,42 @@ def _check_step(params: Params, grads: Params) -> None:
             )
 
 
+def check_state(optimizer: Optimizer, state: Any, params: Params) -> Any:
+    """An optimizer state that ``optimizer`` can continue from with ``params``.
+
+    The state's type must be the optimizer's (``SgdState``, ``MomentumState``,
+    ``AdamState``), its trees must have the keys, shapes and dtype of
+    ``params``, and Adam's step count must be a non-negative int.
+    """
+    kind = {"sgd": SgdState, "momentum": MomentumState, "adam": AdamState}.get(
+        optimizer.name
+    )
+    if kind is None:
+        return state  # another optimizer's state: its own update checks it
+    if not isinstance(state, kind):
+        raise TypeError(
+            f"state must be a {kind.__name__} (the state of fnnet.optim."
+            f"{optimizer.name}), found {type(state).__name__}"
+        )
+    for field in state._fields:
+        value = getattr(state, field)
+        if field == "count":
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise TypeError(f"state.count must be an int, found {value!r}")
+            if value < 0:
+                raise ValueError(f"state.count must be >= 0, found {value}")
+            continue
+        check_params(value, f"state.{field}")
+        for k in params:
+            if value[k].shape != params[k].shape or value[k].dtype != params[k].dtype:
+                raise ValueError(
+                    f"state.{field}[{k!r}] must match params: shape "
+                    f"{params[k].shape} and {params[k].dtype}, found "
+                    f"{value[k].shape} and {value[k].dtype}"
+                )
+    return state
+
+
 def _zeros_like(params: Params) -> Tree:
     return tree_map(np.zeros_like, params)
 

@@ -157,3 +157,28 @@ def test_import_structure_points_down_with_no_cycle() -> None:
     assert graph.upward(g) == [] and graph.cycles(g) == []
     assert "_run" in g["train"] and "_run" in g["kernels.compiled"]
     assert "train" in g["fitting"] and not {"fitting", "cli"} & g["train"]
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_a_resumed_fit_goes_on_exactly(backend) -> None:
+    settings = Settings(
+        epochs=50, optimizer="adam", batch_size=64, hidden_sizes=(8,), backend=backend
+    )
+    whole = fit("diabetes", settings._replace(epochs=100))
+    first = fit("diabetes", settings)
+    second = fit("diabetes", settings, resume=first.checkpoint)
+    a, b = whole.model.params, second.model.params
+    assert max(np.abs(a[k] - b[k]).max() for k in a) <= 1e-12
+    assert second.model.scaling == first.model.scaling  # kept, not refitted
+    costs = np.concatenate([first.history.costs, second.history.costs])
+    assert np.array_equal(costs, whole.history.costs)
+    again = fit("diabetes", settings, resume=first.checkpoint)  # checkpoint unchanged
+    assert again.model.params == second.model.params
+
+
+def test_a_checkpoint_that_does_not_fit_is_named() -> None:
+    first = fit("xor", Settings(epochs=5, backend="numpy"))
+    with pytest.raises(ValueError, match=r"resume.params are a \(2, 4, 1\)"):
+        fit("xor", Settings(epochs=5, hidden_sizes=(3,)), resume=first.checkpoint)
+    with pytest.raises(TypeError, match="resume must be a Checkpoint"):
+        fit("xor", resume=first.model)

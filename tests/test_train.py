@@ -218,3 +218,53 @@ def test_bad_data_is_named():
         fn.train(params, X, Y + 1, epochs=1)
     with pytest.raises(ValueError, match="Y has 2 rows but W2 gives 1 outputs"):
         fn.train(params, X, np.vstack([Y, Y]), epochs=1)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+@pytest.mark.parametrize("name", ["sgd", "momentum", "adam"])
+def test_training_resumes_exactly_from_the_returned_state(backend, name):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3, 50))
+    Y = (X[:1] > 0).astype(float)
+    opt = optim.OPTIMIZERS[name](0.05)
+    p0 = fn.initialize((3, 5, 1), seed=0)
+    common = {"optimizer": opt, "batch_size": 16, "backend": backend}
+    whole, h = fn.train(p0, X, Y, epochs=100, seed=np.random.default_rng(5), **common)
+    stream = np.random.default_rng(5)
+    half, h1 = fn.train(p0, X, Y, epochs=50, seed=stream, **common)
+    again, h2 = fn.train(half, X, Y, epochs=50, seed=stream, state=h1.state, **common)
+    assert max(np.abs(whole[k] - again[k]).max() for k in whole) <= 1e-12
+    assert np.array_equal(np.concatenate([h1.costs, h2.costs]), h.costs)
+    assert type(h2.state) is type(opt.init(p0))
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam"])
+def test_both_backends_return_the_same_optimizer_state(name):
+    X, Y = XOR
+    opt = optim.OPTIMIZERS[name](0.1)
+    p0 = fn.initialize((2, 4, 1), seed=0)
+    _, ref = fn.train(p0, X, Y, epochs=200, optimizer=opt, backend="numpy")
+    _, com = fn.train(p0, X, Y, epochs=200, optimizer=opt, backend="numba")
+    for field in ref.state._fields:
+        a, b = getattr(ref.state, field), getattr(com.state, field)
+        if field == "count":
+            assert a == b == 200
+        else:
+            assert max(np.abs(a[k] - b[k]).max() for k in a) <= 1e-9
+
+
+def test_a_state_that_does_not_fit_is_named():
+    X, Y = XOR
+    p0 = fn.initialize((2, 4, 1), seed=0)
+    adam, sgd = optim.adam(0.1), optim.sgd(0.1)
+    with pytest.raises(
+        TypeError, match=r"state must be a AdamState \(the state of fnnet.optim.adam\)"
+    ):
+        fn.train(p0, X, Y, epochs=1, optimizer=adam, state=sgd.init(p0))
+    other = adam.init(fn.initialize((2, 3, 1)))
+    with pytest.raises(ValueError, match=r"state.mu\['W1'\] must match params"):
+        fn.train(p0, X, Y, epochs=1, optimizer=adam, state=other)
+    with pytest.raises(ValueError, match=r"state\.count must be >= 0"):
+        fn.train(
+            p0, X, Y, epochs=1, optimizer=adam, state=adam.init(p0)._replace(count=-1)
+        )

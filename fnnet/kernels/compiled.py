@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from fnnet._run import History, RunSpec, batch_orders, diverged, make_history
 from fnnet.kernels import _epochs as K
+from fnnet.optim import AdamState, MomentumState, SgdState
 from fnnet.params import Tree, freeze, layer_keys
 
 _ACTIVATION = {
@@ -37,7 +39,8 @@ _CALLBACK_INTERVAL = 0.1
 def train_compiled(run: RunSpec) -> tuple[Tree, History]:
     """Run :func:`fnnet.train` on the compiled backend. Twin: ``_train_numpy``."""
     theta, layout = pack(run.params)
-    data, config, state = _data(run), _config(run, layout), _state(theta)
+    data, config = _data(run), _config(run, layout)
+    state = _state(theta, run)
     work = K.buffers(data, config, theta)
     # The kernel works on unowned views of these records' arrays: they stay
     # referenced here until the last call has returned.
@@ -132,17 +135,34 @@ def _config(run: RunSpec, layout: NDArray[np.int64]) -> K.Config:
     )
 
 
-def _state(theta: NDArray[np.floating]) -> K.State:
-    """A fresh run's state: the initial parameters, zero moments, no best yet."""
+def _state(theta: NDArray[np.floating], run: RunSpec) -> K.State:
+    """The run's starting state: the parameters, the optimizer's moments (zero,
+    or packed from ``run.state``), no best yet."""
+    mu, nu, count = np.zeros_like(theta), np.zeros_like(theta), 0
+    given = run.state
+    if isinstance(given, MomentumState):
+        mu = pack(given.velocity)[0]
+    elif isinstance(given, AdamState):
+        mu, nu, count = pack(given.mu)[0], pack(given.nu)[0], given.count
     return K.State(
         theta=theta,
-        mu=np.zeros_like(theta),
-        nu=np.zeros_like(theta),
-        count=np.zeros(1, np.int64),
+        mu=mu,
+        nu=nu,
+        count=np.full(1, count, np.int64),
         best=theta.copy(),
         best_cost=np.full(1, np.inf),
         best_epoch=np.full(1, -1, np.int64),
     )
+
+
+def _optimizer_state(name: str, state: K.State, layout: NDArray[np.int64]) -> Any:
+    """The kernel's moments as the optimizer's own state (``fnnet.optim``)."""
+    if name == "momentum":
+        return MomentumState(unpack(state.mu, layout))
+    if name == "adam":
+        mu, nu = unpack(state.mu, layout), unpack(state.nu, layout)
+        return AdamState(int(state.count[0]), mu, nu)
+    return SgdState()
 
 
 def _chunk(run: RunSpec, first: int, n: int) -> K.Chunk:
@@ -223,4 +243,6 @@ def _result(
     )
     if run.X_val is None:
         val_costs = val_accs = costs[:0]
-    return params, make_history(costs, val_costs, val_accs, best_epoch, stopped)
+    opt_state = _optimizer_state(run.optimizer.name, state, layout)
+    history = make_history(costs, val_costs, val_accs, best_epoch, stopped, opt_state)
+    return params, history
