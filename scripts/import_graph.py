@@ -26,7 +26,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model",),
     ("settings",),
     ("fitting",),
-    ("cli",),
+    ("sweep",),
+    ("cli", "sklearn"),
 )
 
 
