@@ -26,6 +26,7 @@ from .losses import cost, l2_penalty
 from .network import backward_prop, check_grads, forward_prop, predict
 from .optim import update
 from .params import Params, Tree, freeze, initialize, layer_keys, sizes_of, tree_map
+from .sweep import sweep
 from .train import History, train
 
 __all__ = [
@@ -53,6 +54,7 @@ __all__ = [
     "predict",
     "save",
     "sizes_of",
+    "sweep",
     "train",
     "tree_map",
     "update",
