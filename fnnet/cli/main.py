@@ -4,6 +4,8 @@
     fnnet predict MODEL DATA [--out FILE]         one prediction per row, as CSV
     fnnet evaluate MODEL DATA                     accuracy and loss on labelled data
     fnnet info MODEL                              what a model file holds
+    fnnet sweep DATA [options] --grid NAME=JSON_LIST --out RUNS.jsonl
+                                                  a grid of trainings, recorded
 
 DATA is a built-in data set (a logic gate, ``three_bit`` or ``diabetes``) or a
 CSV file with a header row; a built-in name wins, so write ``./xor`` for a file
@@ -27,6 +29,7 @@ from ..optim import OPTIMIZERS
 from ..settings import CSV_DEFAULTS, RATES, TABLE_DEFAULTS
 from ..train import BACKENDS
 from .common import CliError
+from .sweep import SWEEP_EPILOG, add_sweep_options, cmd_sweep
 from .train import cmd_train
 from .use import cmd_evaluate, cmd_info, cmd_predict
 
@@ -87,6 +90,9 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_model_data(evaluate, "a CSV with the features and the target, or built-in")
     info = _subcommand(sub, cmd_info, "example:\n  fnnet info diabetes.npz\n")
     info.add_argument("model", metavar="MODEL", help="a model file from fnnet train")
+    sweep = _subcommand(sub, cmd_sweep, SWEEP_EPILOG)
+    _add_settings_arguments(sweep)
+    add_sweep_options(sweep)
     return parser
 
 
@@ -113,7 +119,8 @@ def _add_model_data(p: argparse.ArgumentParser, data_help: str) -> None:
     p.add_argument("data", metavar="DATA", help=data_help)
 
 
-def _add_train_arguments(p: argparse.ArgumentParser) -> None:
+def _add_settings_arguments(p: argparse.ArgumentParser) -> None:
+    """DATA and the options that are training settings (train and sweep)."""
     p.add_argument(
         "data", metavar="DATA", help=f"{', '.join(data.BUILTIN)}, or a CSV file"
     )
@@ -139,6 +146,10 @@ def _add_train_arguments(p: argparse.ArgumentParser) -> None:
     n.add_argument("--hidden", choices=HIDDEN, default="tanh", help="default tanh")
     n.add_argument("--output", choices=OUTPUTS, help="default: from the target")
     _add_optimization_arguments(p.add_argument_group("training"))
+
+
+def _add_train_arguments(p: argparse.ArgumentParser) -> None:
+    _add_settings_arguments(p)
     o = p.add_argument_group("output")
     o.add_argument("--out", metavar="MODEL.npz", help="write the trained model here")
     o.add_argument("--plot", metavar="CURVE.png", help="cost per epoch (matplotlib)")
