@@ -71,10 +71,14 @@ def test_diabetes_logistic_regression_cost_falls():
     )  # full-batch GD on a convex cost never rises here
 
 
-def test_readme_python_blocks_run():
-    """The README's Python examples run, in order, as a reader would paste them."""
+def test_readme_python_blocks_run(tmp_path, monkeypatch):
+    """The README's Python examples run, in order, as a reader would paste them.
+
+    They run in an empty folder, where any file they write lands.
+    """
     import re
 
+    monkeypatch.chdir(tmp_path)
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
     assert len(blocks) >= 3
