@@ -95,11 +95,49 @@ def fnnet_numba_trial(task: Task) -> Trial:
     return _fnnet_trial(task, "numba")
 
 
+def fnnet_sklearn_trial(task: Task) -> Trial:
+    """``fnnet.sklearn``'s estimator on the compiled backend: its overhead over
+    ``fnnet.train`` (rows in, labels in, validation and a Model built)."""
+    _import_fnnet()
+    try:
+        from fnnet.sklearn import FnnetClassifier, FnnetRegressor
+    except ImportError as exc:
+        raise Unavailable(f"fnnet.sklearn needs scikit-learn ({exc})") from exc
+    w = task.workload
+    if w.output == "sigmoid" and w.sizes[-1] != 1:
+        raise Unavailable("multi-label sigmoid outputs have no estimator")
+    options = {
+        "hidden_sizes": tuple(w.sizes[1:-1]),
+        "hidden": w.hidden,
+        "optimizer": w.optimizer,
+        "learning_rate": w.learning_rate,
+        "epochs": task.epochs,
+        "batch_size": w.batch_size,
+        "standardize": False,
+        "backend": "numba",
+        "dtype": np.dtype(w.dtype).name,
+        "seed": 0,
+    }
+    rows = np.ascontiguousarray(task.X.T)
+    if w.output == "identity":
+        est, y = FnnetRegressor(**options), np.ascontiguousarray(task.Y.T)
+    else:
+        est = FnnetClassifier(output=w.output, **options)
+        y = task.Y[0] if w.output == "sigmoid" else task.Y.argmax(axis=0)
+
+    def run() -> Outcome:
+        est.fit(rows, y)
+        return Outcome(est.model_.params, np.asarray(est.loss_curve_))
+
+    return Trial("fnnet-sklearn", run, note="FnnetClassifier.fit")
+
+
 #: Name -> factory, in table order. The baseline comes first.
 IMPLEMENTATIONS: Mapping[str, Callable[[Task], Trial]] = {
     "baseline": baseline_trial,
     "fnnet-numpy": fnnet_numpy_trial,
     "fnnet-numba": fnnet_numba_trial,
+    "fnnet-sklearn": fnnet_sklearn_trial,
     "torch": frameworks.torch_trial,
     "torch-1t": frameworks.torch_1t_trial,
     "jax": frameworks.jax_trial,
