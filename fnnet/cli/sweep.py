@@ -251,7 +251,7 @@ def _cells(i: int, row: Summary, names: list[str]) -> list[str]:
     def pm(mean: float | None, sd: float | None, fmt: str) -> str:
         if mean is None:
             return "-"
-        return format(mean, fmt) + ("" if sd is None else " ± " + format(sd, fmt))
+        return format(mean, fmt) + ("" if sd is None else " ± " + format(sd, ".2g"))
 
     failed = [f"{row.diverged} diverged"] * bool(row.diverged) + [
         f"{row.errors} errors"

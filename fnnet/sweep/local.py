@@ -164,9 +164,9 @@ def _serve(conn: Connection) -> None:
     while True:
         try:
             run = conn.recv()
-        except EOFError:  # the sweep has gone
+            conn.send(run_one(run))
+        except (EOFError, BrokenPipeError):  # the sweep has gone
             return
-        conn.send(run_one(run))
 
 
 @contextlib.contextmanager

@@ -104,6 +104,12 @@ def _summary(group: list[dict[str, Any]], names: list[str]) -> Summary:
     )
 
 
+def _legend(name: str, value: Any) -> str:
+    if name == "hidden_sizes" and value == []:
+        return "no hidden layer"
+    return f"{name.replace('_', ' ')} {json.dumps(value)}"
+
+
 def _mean(values: list[float]) -> float | None:
     return statistics.fmean(values) if values else None
 
@@ -182,9 +188,7 @@ def _panel(ax: Any, name: str, rows: list[Summary]) -> None:
     lines: dict[str, list[Summary]] = {}
     for row in rows:
         others = {k: v for k, v in row.settings.items() if k != name}
-        label = ", ".join(
-            f"{k.replace('_', ' ')} {json.dumps(v)}" for k, v in others.items()
-        )
+        label = ", ".join(_legend(k, v) for k, v in others.items())
         lines.setdefault(label or "all runs", []).append(row)
     for label, members in sorted(lines.items()):
         members = sorted(
