@@ -21,6 +21,7 @@ from fnnet.fitting import Job, fit
 from fnnet.model import load_model
 from fnnet.settings import Settings
 from fnnet.sweep import check_grid, check_seeds, read_records, summarize
+from fnnet.sweep.local import pool
 from fnnet.sweep.plan import Run
 from fnnet.sweep.records import FIELDS, RecordFile, run_one
 
@@ -210,6 +211,31 @@ def test_pool_survives_killed_workers_and_matches_serial(
     assert strip(records) == strip(serial_slow)  # each config once, same numbers
     assert strip(read_records(out)) == strip(serial_slow)
     assert not [c for c in multiprocessing.active_children() if c.pid in killed]
+
+
+class _Poison:
+    """Unpickling this ends the process: a run that kills every worker it meets."""
+
+    def __reduce__(self) -> tuple[Any, tuple[int]]:
+        return os._exit, (3,)
+
+
+def test_a_run_that_keeps_killing_workers_is_an_error_record() -> None:
+    good = fn.sweep("xor", Settings(epochs=5, backend="numpy")).runs[0]
+    poison = good._replace(key="poison", job=_Poison())
+    records = {r["key"]: r for r in pool([poison, good], workers=2, attempts=3)}
+    assert records[good.key]["status"] == "ok"
+    assert records["poison"]["status"] == "error"
+    assert "died 3 times (last exit code 3)" in records["poison"]["message"]
+
+
+def test_closing_a_sweep_stops_its_workers(tmp_path: Path) -> None:
+    s = fn.sweep("xor", SLOW, SLOW_GRID, workers=2, out=tmp_path / "runs.jsonl")
+    next(s)
+    s.close()
+    children = multiprocessing.active_children()
+    assert not [c for c in children if c.name == "fnnet-sweep-worker"]
+    assert len(read_records(tmp_path / "runs.jsonl")) == 1
 
 
 # -- the command line --------------------------------------------------------
