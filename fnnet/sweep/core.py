@@ -152,18 +152,18 @@ def sweep(
     if out is not None:
         check_writable(out, "out")
     base = check_settings(Settings() if settings is None else settings, label)
-    checked = check_grid(grid, grid_label or (lambda f: f"grid[{f!r}]"))
+    grid_label = grid_label or (lambda field: f"grid[{field!r}]")
     runs = plan(
         dataset,
         base,
-        checked,
+        check_grid(grid, grid_label),
         check_seeds(seeds, base.seed),
         target=target,
         features=features,
         task=task,
         name=name,
         label=label,
-        grid_label=grid_label or (lambda f: f"grid[{f!r}]"),
+        grid_label=grid_label,
     )
     return Sweep(runs, out, execute)
 
