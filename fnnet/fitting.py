@@ -179,7 +179,8 @@ def fit(
     result : FitResult
         ``result.model`` (save it with :func:`fnnet.model.save_model`),
         ``result.history``, the resolved ``result.settings``, the arrays
-        trained on (``result.parts``) and ``result.seconds``.
+        trained on (``result.parts``), ``result.seconds`` and
+        ``result.checkpoint`` (to go on with ``resume=``).
 
     Raises
     ------
