@@ -504,21 +504,21 @@ def _improved(cost, epoch, theta, best, best_cost, best_epoch):
             best[i] = theta[i]
 
 
-@_jit
-def _sizes(data, config, full):
+def _sizes(layout, n_x, n_y, m, m_val, mb, full):
     """Where the layers start in ``A``, and the lengths of ``A``, ``T``, ``scratch``.
 
-    With room for the largest batch, whose inputs come first unless ``full``
-    (full batches are read in place). Twin: none; :func:`buffers` allocates
-    these lengths and the kernel checks them on entry.
+    With room for the largest batch, ``mb`` examples, whose inputs come first
+    unless ``full`` (a full batch is read in place). Twin: none; :func:`buffers`
+    allocates these lengths and the kernel checks them on entry.
     """
-    (n_x, m), n_y, m_val = data.X.shape, data.Y.shape[0], data.X_val.shape[1]
-    mb = min(config.batch_size, m)
     base = 0 if full else n_x * mb
     rows = 0
-    for l in range(config.layout.shape[0]):
-        rows += config.layout[l, 0]
+    for l in range(layout.shape[0]):
+        rows += layout[l, 0]
     return base, base + rows * max(mb, m_val), 0 if full else n_y * mb, max(m, m_val)
+
+
+_sizes_compiled = _inl(_sizes)
 
 
 def buffers(data: Data, config: Config, theta: NDArray) -> Buffers:
@@ -526,8 +526,10 @@ def buffers(data: Data, config: Config, theta: NDArray) -> Buffers:
 
     The caller owns it and passes it to every kernel call of the run.
     """
-    full = config.batch_size >= data.X.shape[1]
-    _, size, t_size, scratch_size = _sizes(data, config, full)
+    (n_x, m), n_y, m_val = data.X.shape, data.Y.shape[0], data.X_val.shape[1]
+    mb = min(config.batch_size, m)
+    sizes = _sizes(config.layout, n_x, n_y, m, m_val, mb, mb == m)
+    _, size, t_size, scratch_size = (int(n) for n in sizes)
     return Buffers(
         grads=np.zeros_like(theta),
         A=np.empty(size, theta.dtype),
@@ -558,11 +560,13 @@ def _epochs(data, config, state, work, chunk):
     offsets, orders = _unowned(work.offsets), _unowned(chunk.orders)
     costs, val_costs = _unowned(chunk.costs), _unowned(chunk.val_costs)
     val_accs, first = _unowned(chunk.val_accuracies), chunk.first_epoch
-    m, n_y, m_val = X.shape[1], Y.shape[0], X_val.shape[1]
-    mb = min(config.batch_size, m)
+    (n_x, m), n_y, m_val = X.shape, Y.shape[0], X_val.shape[1]
+    mb = min(config.batch_size, m)  # no record is read below (see _unowned)
     n_batches = (m + mb - 1) // mb
-    base, size, t_size, scratch_size = _sizes(data, config, orders.shape[0] == 0)
-    # No record is read below: one read in the loop would count it there.
+    full = orders.shape[0] == 0
+    base, size, t_size, scratch_size = _sizes_compiled(
+        layout, n_x, n_y, m, m_val, mb, full
+    )
     # Indexing is unchecked: buffers of another run would be overrun silently.
     if (
         min(A.shape[0], dZ.shape[0]) < size
