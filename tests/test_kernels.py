@@ -11,7 +11,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from numba import config
 
@@ -118,17 +118,22 @@ def test_validation_and_early_stopping_agree(dtype):
 )
 def test_random_problems_agree(problem, batch_size, seed):
     params, X, Y, hidden, output = problem
-    pair = both(
-        params,
-        X,
-        Y,
-        epochs=5,
-        optimizer=optim.momentum(0.05),
-        hidden=hidden,
-        output=output,
-        batch_size=batch_size,
-        seed=seed,
-    )
+    kwargs = {
+        "epochs": 5,
+        "optimizer": optim.momentum(0.05),
+        "hidden": hidden,
+        "output": output,
+        "batch_size": batch_size,
+    }
+    try:  # unscaled random problems may diverge: those say nothing here
+        ref = fn.train(params, X, Y, backend="numpy", seed=seed, **kwargs)
+    except FloatingPointError:
+        assume(False)
+    # Parameters that grew large differ by rounding relative to their size.
+    scale = max(1.0, *(float(np.abs(v).max()) for v in ref[0].values()))
+    if scale > 1e3:
+        assume(False)
+    pair = (fn.train(params, X, Y, backend="numba", seed=seed, **kwargs), ref)
     assert_agree(pair, np.float64)
 
 

@@ -8,12 +8,16 @@ no views. ``theta`` holds ``W1`` (row-major), ``b1``, ``W2``, ...;
 ``layout[l] = (n, k, w_at, b_at)``: layer ``l + 1``'s ``W`` is ``(n, k)``, and
 ``W`` and ``b`` start at ``w_at`` and ``b_at``. A batch of ``m`` examples is
 row-major with stride ``m``: ``A`` holds each layer's activations and ``dZ``
-their gradients, from ``offsets[l]``; a minibatch is gathered into ``A``'s
-first block and ``T``, a full batch and the validation set are read in place.
-The kernel allocates nothing and works on unowned views (:func:`_unowned`).
+their gradients, from ``offsets[l]``; a full batch and the validation set are
+read in place. A minibatch is gathered from copies of ``X`` and ``Y`` with
+one example per row (``Data.X_rows``), its inputs into ``A``'s first block
+as rows (``(m, n_x)``, one contiguous copy per example: the first layer's
+products read them transposed) and its targets into ``T`` as columns. The
+kernel allocates nothing and works on unowned views (:func:`_unowned`).
 
-Products of ``BLAS_MIN_MACS`` multiply-adds or more go to BLAS (``np.dot``,
-hence SciPy), smaller ones to loop nests: the backends agree to rounding.
+Products of ``BLAS_MIN_MACS`` multiply-adds or more go to NumPy's own BLAS
+(:mod:`fnnet.kernels._blas`), smaller ones to loop nests: the backends agree
+to rounding.
 
 Numba's cache checks only a kernel's own file, so the kernel's callees all
 live here, which makes this file long (for ``_math.py`` see ``_config.py``).
@@ -28,13 +32,14 @@ from numba import carray, njit, types
 from numba.extending import intrinsic, overload
 from numpy.typing import NDArray
 
+from fnnet.kernels._blas import gemm
 from fnnet.kernels._config import CACHE, FASTMATH
 from fnnet.kernels._math import elementwise
 
 TANH, SIGMOID, RELU, SOFTMAX, IDENTITY = 0, 1, 2, 3, 4
 SGD, MOMENTUM, ADAM = 0, 1, 2
 OK, STOPPED, TRAIN_FAILED, VAL_FAILED = 0, 1, 2, 3
-#: Products with at least this many multiply-adds go to BLAS (``np.dot``)...
+#: Products with at least this many multiply-adds go to BLAS (:func:`gemm`)...
 BLAS_MIN_MACS = 4096
 #: ...except back-propagation through fewer output rows than this: with so
 #: few multiply-adds per result it is bound by memory, and a loop that writes
@@ -46,10 +51,16 @@ _inl = njit(fastmath=FASTMATH, error_model="numpy", inline="always")
 
 
 class Data(NamedTuple):
-    """The examples, as columns; only read. ``m_val = 0``: no validation set."""
+    """The examples, as columns; only read. ``m_val = 0``: no validation set.
+
+    For minibatches ``X_rows`` and ``Y_rows`` hold ``X.T`` and ``Y.T``
+    (C-ordered), for full batches they are empty (``(0, n)``).
+    """
 
     X: NDArray  # (n_x, m)
     Y: NDArray  # (n_y, m)
+    X_rows: NDArray  # (m, n_x) or (0, n_x)
+    Y_rows: NDArray  # (m, n_y) or (0, n_y)
     X_val: NDArray  # (n_x, m_val)
     Y_val: NDArray  # (n_y, m_val)
 
@@ -141,25 +152,21 @@ def _unowned_compiled(a):
     return lambda a: carray(_data_pointer(a), a.shape)
 
 
-@_jit
-def _matrix(flat, at, rows, cols):
-    """The ``(rows, cols)`` matrix stored row-major in ``flat`` from ``at``."""
-    return flat[at : at + rows * cols].reshape((rows, cols))
-
-
 @_inl
-def _affine(theta, w_at, b_at, n, k, src, a_at, m, A, z_at):
+def _affine(theta, w_at, b_at, n, k, src, a_at, rows, m, A, z_at):
     """``Z = W @ A_prev + b`` for one layer, into its block of ``A`` at ``z_at``.
 
-    ``A_prev`` is at ``src[a_at:]``. Twin: ``Z = W @ A; Z += b``. The
+    ``A_prev`` is at ``src[a_at:]``, stored ``(m, k)`` if ``rows`` (then
+    always through BLAS) else ``(k, m)``. Twin: ``Z = W @ A; Z += b``. The
     activation is then applied in place.
     """
-    if n * k * m >= BLAS_MIN_MACS:
-        W = _matrix(theta, w_at, n, k)
-        np.dot(W, _matrix(src, a_at, k, m), _matrix(A, z_at, n, m))
+    if rows or n * k * m >= BLAS_MIN_MACS:
+        # Z starts as b, and BLAS adds W @ A_prev to it: no second pass.
         for i in range(n):
+            b = theta[b_at + i]
             for j in range(m):
-                A[z_at + i * m + j] += theta[b_at + i]
+                A[z_at + i * m + j] = b
+        gemm(False, rows, n, m, k, theta, w_at, src, a_at, 1.0, A, z_at)
         return
     for i in range(n):
         for j in range(m):
@@ -170,15 +177,17 @@ def _affine(theta, w_at, b_at, n, k, src, a_at, m, A, z_at):
 
 
 @_inl
-def _weight_grads(dZ, d_at, A, a_at, theta, grads, w_at, b_at, n, k, m, l2_over_m):
+def _weight_grads(
+    dZ, d_at, A, a_at, rows, theta, grads, w_at, b_at, n, k, m, l2_over_m
+):
     """``dW = dZ @ A.T (+ l2/m W)`` and ``db = dZ.sum(axis=1)`` into ``grads``.
 
-    Twin: the ``grads[f"W{l}"]`` and ``grads[f"b{l}"]`` lines of
+    ``A`` is stored ``(m, k)`` if ``rows`` (then always through BLAS) else
+    ``(k, m)``. Twin: the ``grads[f"W{l}"]`` and ``grads[f"b{l}"]`` lines of
     ``network._backward``.
     """
-    if n * k * m >= BLAS_MIN_MACS:
-        dW = _matrix(grads, w_at, n, k)
-        np.dot(_matrix(dZ, d_at, n, m), _matrix(A, a_at, k, m).T, dW)
+    if rows or n * k * m >= BLAS_MIN_MACS:
+        gemm(False, not rows, n, k, m, dZ, d_at, A, a_at, 0.0, grads, w_at)
     else:
         for i in range(n):
             for p in range(k):
@@ -221,8 +230,7 @@ def _back_hidden(theta, w_at, n, k, dZ, d_at, A, a_at, hidden, out, o_at, m):
     line of ``network._backward``.
     """
     if n * k * m >= BLAS_MIN_MACS and n >= BLAS_MIN_DEPTH:
-        W = _matrix(theta, w_at, n, k)
-        np.dot(W.T, _matrix(dZ, d_at, n, m), _matrix(out, o_at, k, m))
+        gemm(True, False, k, m, n, theta, w_at, dZ, d_at, 0.0, out, o_at)
     else:
         # Row by row, a multiply-add of whole rows of dZ: vectorizes over j.
         for p in range(k):
@@ -299,11 +307,11 @@ def _offsets(layout, m, base, offsets):
 
 
 @_inl
-def _forward(theta, layout, inp, base, m, hidden, output, A, offsets, scratch):
+def _forward(theta, layout, inp, rows, base, m, hidden, output, A, offsets, scratch):
     """Fill the activations of every layer; return where the output starts.
 
-    Twin: ``fnnet.network._forward``. The inputs are ``inp`` (flat), the
-    layers from ``A[base:]``.
+    Twin: ``fnnet.network._forward``. The inputs are ``inp`` (flat, one
+    example per row if ``rows``), the layers from ``A[base:]``.
     """
     L = layout.shape[0]
     _offsets(layout, m, base, offsets)
@@ -311,17 +319,18 @@ def _forward(theta, layout, inp, base, m, hidden, output, A, offsets, scratch):
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
         # One call site per helper: each is inlined, so each site is compiled.
         src, src_at = (inp, 0) if l == 0 else (A, offsets[l - 1])
-        _affine(theta, w_at, b_at, n, k, src, src_at, m, A, offsets[l])
+        _affine(theta, w_at, b_at, n, k, src, src_at, rows and l == 0, m, A, offsets[l])
         _activate(hidden if l < L - 1 else output, A, offsets[l], n, m, scratch)
     return offsets[L - 1]
 
 
 @_inl
-def _backward(theta, layout, inp, tgt, m, hidden, A, dZ, offsets, l2, grads):
+def _backward(theta, layout, inp, rows, tgt, m, hidden, A, dZ, offsets, l2, grads):
     """Gradients at the last forward pass into ``grads``.
 
     Twin: ``fnnet.network._backward``; ``offsets`` as the forward pass left it,
-    ``inp`` and ``tgt`` the batch's inputs and targets (flat).
+    ``inp`` and ``tgt`` the batch's inputs (one per row if ``rows``) and
+    targets (flat).
     """
     L = layout.shape[0]
     out_at = offsets[L - 1]
@@ -330,8 +339,9 @@ def _backward(theta, layout, inp, tgt, m, hidden, A, dZ, offsets, l2, grads):
     for l in range(L - 1, -1, -1):
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
         src, src_at = (inp, 0) if l == 0 else (A, offsets[l - 1])
+        r = rows and l == 0
         _weight_grads(
-            dZ, offsets[l], src, src_at, theta, grads, w_at, b_at, n, k, m, l2 / m
+            dZ, offsets[l], src, src_at, r, theta, grads, w_at, b_at, n, k, m, l2 / m
         )
         if l > 0:
             _back_hidden(
@@ -460,35 +470,55 @@ def _adam(opt, t, theta, grads, mu, nu):
 
 
 @_jit
-def _gather(X, orders, e, start, size, out):
-    """Columns ``orders[e, start:start + size]`` of X into ``out``, row stride ``size``.
+def _gather_rows(rows, orders, e, start, size, out):
+    """Rows ``orders[e, start:start + size]`` of ``rows`` into ``out``, in order.
 
-    Twin: ``s.X[:, idx]`` in ``fnnet.train._epoch_numpy``.
+    Twin: ``s.X[:, idx]`` in ``fnnet.train._epoch_numpy``, transposed.
     """
-    for i in range(X.shape[0]):
-        for j in range(size):
-            out[i * size + j] = X[i, orders[e, start + j]]
+    n = rows.shape[1]
+    for j in range(size):
+        r = orders[e, start + j]
+        for i in range(n):
+            out[j * n + i] = rows[r, i]
+
+
+@_jit
+def _gather(rows, orders, e, start, size, out):
+    """Examples ``orders[e, start:start + size]`` into ``out`` as columns.
+
+    ``rows`` holds one example per row; ``out`` gets them as the columns of a
+    row-major ``(n, size)`` block. Eight examples at a time: eight rows are
+    read in step, each contiguously, and each row of ``out`` is written eight
+    values at a time. Twin: ``s.X[:, idx]`` in ``fnnet.train._epoch_numpy``.
+    """
+    n = rows.shape[1]
+    for j0 in range(0, size, 8):
+        j1 = min(j0 + 8, size)
+        for i in range(n):
+            for j in range(j0, j1):
+                out[i * size + j] = rows[orders[e, start + j], i]
 
 
 @_inl
-def _batch(b, n_batches, mb, e, orders, X, Y, flat, A, T):
+def _batch(b, n_batches, mb, e, orders, data, flat, A, T):
     """The inputs, targets (flat, row-major) and size of pass ``b`` of an epoch.
 
     Passes ``0 .. n_batches - 1`` are the minibatches, gathered through this
     epoch's permutation into the first block of ``A`` and into ``T``, or the
     whole training set; pass ``n_batches`` is the validation set. ``flat``
-    is ``(X, Y, X_val, Y_val)`` flattened. Twin: ``_batches`` and
-    ``fnnet.network.evaluate``.
+    is ``(X, Y, X_val, Y_val)`` flattened, ``data`` is ``(X_rows, Y_rows, n_x,
+    m)``. Twin: ``_batches`` and ``fnnet.network.evaluate``.
     """
     X_all, Y_all, Xv_all, Yv_all = flat
+    X_rows, Y_rows, n_x, m = data
     if b == n_batches:
-        return Xv_all, Yv_all, Xv_all.size // X.shape[0]
+        return Xv_all, Yv_all, Xv_all.size // n_x
     start = b * mb
-    size = min(mb, X.shape[1] - start)
+    size = min(mb, m - start)
     if orders.shape[0] == 0:
         return X_all, Y_all, size
-    _gather(X, orders, e, start, size, A)
-    _gather(Y, orders, e, start, size, T)
+    _gather_rows(X_rows, orders, e, start, size, A)
+    _gather(Y_rows, orders, e, start, size, T)
     return A, T, size
 
 
@@ -549,6 +579,7 @@ def _epochs(data, config, state, work, chunk):
     and outlive the call.
     """
     X, Y = _unowned(data.X), _unowned(data.Y)
+    X_rows, Y_rows = _unowned(data.X_rows), _unowned(data.Y_rows)
     X_val, Y_val = _unowned(data.X_val), _unowned(data.Y_val)
     layout, hidden, output = _unowned(config.layout), config.hidden, config.output
     l2, opt, patience = config.l2, config.optimizer, config.patience
@@ -574,6 +605,7 @@ def _epochs(data, config, state, work, chunk):
         or scratch.shape[0] < scratch_size
         or offsets.shape[0] < layout.shape[0]
         or grads.shape[0] != theta.shape[0]
+        or (orders.shape[0] > 0 and min(X_rows.shape[0], Y_rows.shape[0]) < m)
     ):
         raise ValueError("fnnet internal error: kernel buffers do not fit the run")
     flat = (  # unowned again: a reshaped view's memory info is not known to be null
@@ -582,20 +614,24 @@ def _epochs(data, config, state, work, chunk):
         _unowned(X_val.reshape(X_val.size)),
         _unowned(Y_val.reshape(Y_val.size)),
     )
+    data_ = (X_rows, Y_rows, X.shape[0], m)
     for e in range(costs.shape[0]):
         J = 0.0
         # One forward pass per minibatch, then one on the validation set: a
         # single call site, so the forward code is compiled once.
         for b in range(n_batches + (m_val > 0)):
-            inp, tgt, size = _batch(b, n_batches, mb, e, orders, X, Y, flat, A, T)
+            inp, tgt, size = _batch(b, n_batches, mb, e, orders, data_, flat, A, T)
+            r = b < n_batches and orders.shape[0] > 0  # a gathered minibatch
             at = _forward(
-                theta, layout, inp, base, size, hidden, output, A, offsets, scratch
+                theta, layout, inp, r, base, size, hidden, output, A, offsets, scratch
             )
             cost = _cost(output, A, at, tgt, n_y, size)
             if b == n_batches:
                 break
             J += (cost + _penalty(theta, layout, l2, size)) * size / m
-            _backward(theta, layout, inp, tgt, size, hidden, A, dZ, offsets, l2, grads)
+            _backward(
+                theta, layout, inp, r, tgt, size, hidden, A, dZ, offsets, l2, grads
+            )
             if not _step(opt, theta, grads, mu, nu, count):
                 J = np.nan
                 break

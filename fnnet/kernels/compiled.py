@@ -92,6 +92,9 @@ def _data(run: RunSpec) -> K.Data:
     One array type per dtype keeps the kernel to one compiled signature per
     dtype: a read-only or strided array would be another Numba type, and
     another compilation. Without validation data, empty ``(n, 0)`` arrays.
+    For minibatches, one copy of ``X`` and ``Y`` with an example per row
+    (gathering a minibatch's columns from ``X`` itself would read a cache
+    line for every value); empty ``(0, n)`` arrays for full batches.
     """
     X_val, Y_val = run.X_val, run.Y_val
     if X_val is None or Y_val is None:
@@ -100,7 +103,17 @@ def _data(run: RunSpec) -> K.Data:
     def c(a: NDArray) -> NDArray:
         return np.require(a, requirements=["C", "W"])
 
-    return K.Data(X=c(run.X), Y=c(run.Y), X_val=c(X_val), Y_val=c(Y_val))
+    X_rows, Y_rows = (
+        (run.X[:, :0].T, run.Y[:, :0].T) if run.full_batch else (run.X.T, run.Y.T)
+    )
+    return K.Data(
+        X=c(run.X),
+        Y=c(run.Y),
+        X_rows=np.array(X_rows, order="C"),
+        Y_rows=np.array(Y_rows, order="C"),
+        X_val=c(X_val),
+        Y_val=c(Y_val),
+    )
 
 
 def _config(run: RunSpec, layout: NDArray[np.int64]) -> K.Config:
