@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import numbers
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -60,13 +61,17 @@ class Sweep:
 
     def _run(self) -> Iterator[dict[str, Any]]:
         if self.out is None:
-            yield from self._execute(self.runs)
+            with contextlib.closing(self._execute(self.runs)) as records:
+                yield from records
             return
         with RecordFile(self.out) as f:
             todo = list(pending(f.done, self.runs))
-            for item in self._execute(todo) if todo else ():
-                f.append(item)
-                yield item
+            if not todo:
+                return
+            with contextlib.closing(self._execute(todo)) as records:
+                for item in records:
+                    f.append(item)
+                    yield item
 
 
 def sweep(
