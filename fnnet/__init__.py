@@ -19,6 +19,7 @@ settings to a trained, self-describing model (:mod:`fnnet.fitting`).
 from __future__ import annotations
 
 from . import activations, data, fitting, losses, model, optim, perceptron
+from ._run import TrainingDiverged
 from ._version import __version__
 from .fitting import fit
 from .io import load, save
@@ -32,6 +33,7 @@ from .train import History, train
 __all__ = [
     "History",
     "Params",
+    "TrainingDiverged",
     "Tree",
     "__version__",
     "activations",

@@ -88,14 +88,29 @@ def batch_orders(
     return rng.permutation(m)
 
 
-def diverged(
-    epoch: int, J: float, costs: Sequence[float] | Array
-) -> FloatingPointError:
+class TrainingDiverged(FloatingPointError):
+    """Training stopped because a cost stopped being finite.
+
+    ``epoch`` is the (0-based) epoch whose training or validation cost was
+    NaN or infinite, and ``cost`` that value.
+    """
+
+    def __init__(self, message: str, epoch: int, cost: float) -> None:
+        super().__init__(message)
+        self.epoch, self.cost = epoch, cost
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles (it crosses processes)
+        return type(self), (str(self), self.epoch, self.cost)
+
+
+def diverged(epoch: int, J: float, costs: Sequence[float] | Array) -> TrainingDiverged:
     """The error raised when the cost stops being finite."""
     last = f"{costs[-1]:.6g} at epoch {len(costs) - 1}" if len(costs) else "none"
-    return FloatingPointError(
+    return TrainingDiverged(
         f"training diverged: the cost became {J} at epoch {epoch} (last finite cost: "
-        f"{last}); lower the learning rate or standardize X"
+        f"{last}); lower the learning rate or standardize X",
+        epoch,
+        float(J),
     )
 
 

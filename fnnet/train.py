@@ -14,7 +14,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._run import EarlyStopping, History, RunSpec, batch_orders, diverged
+from ._run import (
+    EarlyStopping,
+    History,
+    RunSpec,
+    batch_orders,
+    diverged,
+)
 from ._validation import (
     as_seed,
     check_choice,
@@ -25,8 +31,8 @@ from ._validation import (
     check_same_m,
 )
 from .activations import HIDDEN
-from .losses import check_target_values, cost, l2_penalty, resolve_loss
-from .network import backward_prop, evaluate, forward_prop
+from .losses import accuracy, check_target_values, cost, l2_penalty, resolve_loss
+from .network import backward_prop, forward_prop
 from .optim import Optimizer, check_state, sgd
 from .params import Tree
 
@@ -105,9 +111,10 @@ def train(
 
     Raises
     ------
-    FloatingPointError
-        If the cost becomes NaN or infinite; the message gives the epoch and
-        the last finite cost.
+    TrainingDiverged
+        (a ``FloatingPointError``) if the training or validation cost becomes
+        NaN or infinite; ``.epoch`` is that epoch, and the message gives the
+        last finite cost.
 
     Examples
     --------
@@ -299,14 +306,22 @@ def _train_numpy(s: RunSpec) -> tuple[Tree, History]:
             raise diverged(epoch, J, costs)
         costs.append(J)
         if s.X_val is not None:
-            with np.errstate(over="ignore", invalid="ignore"):  # checked in record
-                metrics = evaluate(params, s.X_val, s.Y_val, s.hidden, s.output, s.loss)
-            tracker.record(epoch, params, *metrics)
+            tracker.record(epoch, params, *_validation_metrics(s, params))
         if s.callback is not None:
             s.callback(epoch, J)
         if tracker.should_stop(epoch):
             break
     return tracker.result(params, costs, state)
+
+
+def _validation_metrics(s: RunSpec, params: Tree) -> tuple[float, float]:
+    """Cost and accuracy on the validation data; cost NaN if the outputs are not
+    finite (``cost`` would reject them), which ``EarlyStopping.record`` reports."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        A, _ = forward_prop(params, s.X_val, s.hidden, s.output)
+        if not np.isfinite(A).all():
+            return float("nan"), float("nan")
+        return cost(A, s.Y_val, s.loss), accuracy(A, s.Y_val, s.output)
 
 
 def _epoch_numpy(
@@ -317,6 +332,8 @@ def _epoch_numpy(
     for idx in _batches(order, m, s.batch_size):
         Xb, Yb = s.X[:, idx], s.Y[:, idx]
         A, cache = forward_prop(params, Xb, s.hidden, s.output)
+        if not np.isfinite(A).all():
+            return params, state, np.nan  # cost would reject them
         Jb = cost(A, Yb, s.loss) + l2_penalty(params, s.l2, Xb.shape[1])
         grads = backward_prop(params, cache, Yb, loss=s.loss, l2=s.l2)
         params, state = s.optimizer.update(params, grads, state)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -268,3 +270,31 @@ def test_a_state_that_does_not_fit_is_named():
         fn.train(
             p0, X, Y, epochs=1, optimizer=adam, state=adam.init(p0)._replace(count=-1)
         )
+
+
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_outputs_that_overflow_are_a_divergence_on_both_backends(backend):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 40)) * 50
+    Y = X[:1] * 10
+    p0 = fn.initialize((3, 8, 1), seed=0)
+    options = {"hidden": "relu", "output": "identity", "learning_rate": 1e3}
+    with pytest.raises(fn.TrainingDiverged) as err:
+        fn.train(p0, X, Y, epochs=50, validation=(X, Y), backend=backend, **options)
+    assert isinstance(err.value, FloatingPointError) and 0 <= err.value.epoch < 50
+    again = pickle.loads(pickle.dumps(err.value))
+    assert (again.epoch, str(again)) == (err.value.epoch, str(err.value))
+
+
+def test_both_backends_diverge_at_the_same_epoch():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 40)) * 50
+    Y = X[:1] * 10
+    p0 = fn.initialize((3, 8, 1), seed=0)
+    options = {"hidden": "relu", "output": "identity", "learning_rate": 1e3}
+    epochs = []
+    for backend in ("numpy", "numba"):
+        with pytest.raises(fn.TrainingDiverged) as err:
+            fn.train(p0, X, Y, epochs=50, validation=(X, Y), backend=backend, **options)
+        epochs.append(err.value.epoch)
+    assert epochs[0] == epochs[1]

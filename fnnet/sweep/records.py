@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from .._run import TrainingDiverged
 from .._version import __version__
 from ..fitting import run as run_fit
 from .plan import Run
@@ -39,7 +39,6 @@ FIELDS = (
 )
 #: What every record's line starts with; anything else is not a sweep's file.
 _START = b'{"key": '
-_EPOCH = re.compile(r"at epoch (\d+)")
 
 try:  # POSIX: one sweep at a time appends to a file
     import fcntl
@@ -62,13 +61,9 @@ def run_one(run: Run) -> dict[str, Any]:
         scores.update(_floats(result.scores()._asdict()))
         scores["epochs_run"] = len(result.history.costs)
         scores["best_epoch"] = result.history.best_epoch + 1
-    except FloatingPointError as e:
-        found = _EPOCH.search(str(e))
-        outcome = {
-            "status": "diverged",
-            "diverged_epoch": int(found.group(1)) + 1 if found else None,
-            "message": str(e),
-        }
+    except TrainingDiverged as e:
+        outcome = {"status": "diverged", "diverged_epoch": e.epoch + 1}
+        outcome["message"] = str(e)
     except Exception as e:
         outcome["status"], outcome["message"] = "error", f"{type(e).__name__}: {e}"
     return record(run, **outcome, **scores, seconds=time.perf_counter() - start)
