@@ -1,27 +1,34 @@
-"""The CSV table: a file read into a header and rows of stripped cells.
+"""The exact CSV reader: a file read into a header and rows of stripped cells.
 
 This is the lowest layer of the CSV loader. It knows the file format (UTF-8,
 quoting, ragged rows) and how a cell becomes a number, and it names the file,
-line and column of any problem; :mod:`fnnet.data.csvfile` chooses the columns
-and :mod:`fnnet.data.tasks` reads the target.
+line and column of any problem. It reads a whole file (:func:`_read_table`)
+or, for files larger than memory, the rest of one from any line on, a table
+of rows at a time (:func:`_exact_tables`). The fast reader
+(:mod:`fnnet.data.blocks`) hands it whatever it cannot vouch for;
+:mod:`fnnet.data.csvfile` chooses the columns and :mod:`fnnet.data.tasks`
+reads the target.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import itertools
 import math
 import os
 import pathlib
 import re
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 StrPath = str | os.PathLike
 
+#: Bytes the streaming exact reader decodes at a time (cut to whole lines).
+TEXT_BYTES = 1 << 20
 _SENTINEL = "\x00end of fnnet input\x00"
 # Plain decimal notation only: no "nan", "inf", "1_000", "0x1p3".
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
@@ -36,26 +43,20 @@ class _Table(NamedTuple):
 
 
 def _read_table(path: StrPath) -> _Table:
-    """Read and parse the CSV file at ``path``; no cell is interpreted yet."""
+    """Read and parse the CSV file at ``path``; no cell is interpreted yet.
+
+    The whole file is decoded and parsed before the rows are checked, so a
+    decoding or quoting error anywhere comes before a ragged row.
+    """
     name, text = _read_text(path)
-    records = _records(name, text)
-    if not records:
-        raise ValueError(f"{name}: the file is empty (expected a header row)")
-    header = _header(name, *records[0])
-    if len(records) == 1:
-        raise ValueError(f"{name}: the file has a header but no data rows")
-    for line, cells in records[1:]:
-        if len(cells) != len(header):
-            found = "a blank line" if _blank(cells) else f"{len(cells)} fields"
-            raise ValueError(
-                f"{name}, line {line}: expected {len(header)} fields as in the "
-                f"header, found {found}"
-            )
-    return _Table(name, header, records[1:])
+    lines = io.StringIO(f"{text}\n{_SENTINEL}\n", newline="")
+    records = list(_records(name, lines))
+    header, rows = _header_and_rows(name, iter(records))
+    return _Table(name, header, list(rows))
 
 
-def _read_text(path: StrPath) -> tuple[str, str]:
-    """The name of the file for messages, and its text decoded from UTF-8."""
+def _file_of(path: StrPath) -> tuple[str, pathlib.Path]:
+    """The name of the file for messages, and the file; not a directory."""
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(
             f"path must be a str or os.PathLike, found {type(path).__name__}"
@@ -63,46 +64,159 @@ def _read_text(path: StrPath) -> tuple[str, str]:
     name, file = os.fspath(path), pathlib.Path(path)
     if file.is_dir():
         raise ValueError(f"path {name!r} is a directory, expected a CSV file")
+    return name, file
+
+
+def _missing(name: str) -> FileNotFoundError:
+    return FileNotFoundError(f"path {name!r}: no such file")
+
+
+def _read_text(path: StrPath) -> tuple[str, str]:
+    """The name of the file for messages, and its text decoded from UTF-8."""
+    name, file = _file_of(path)
     try:
         raw = file.read_bytes()
     except FileNotFoundError:
-        raise FileNotFoundError(f"path {name!r}: no such file") from None
+        raise _missing(name) from None
+    return name, _decode(name, raw, 1, "utf-8-sig")
+
+
+def _decode(name: str, raw: bytes, line: int, encoding: str = "utf-8") -> str:
+    """``raw`` (whole lines from line ``line``) as text, or name the first bad byte."""
     try:
-        return name, raw.decode("utf-8-sig")
+        return raw.decode(encoding)
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
+        line += raw[: err.start].count(b"\n")
         bad = raw[err.start : err.start + 1]
         raise ValueError(
             f"path {name!r} is not UTF-8 text: line {line} has the byte {bad!r}"
         ) from None
 
 
-def _records(name: str, text: str) -> list[tuple[int, list[str]]]:
-    """Parse CSV records as (first line number, stripped cells), no trailing blanks.
+def _records(
+    name: str, lines: Iterable[str], line: int = 1
+) -> Iterator[tuple[int, list[str]]]:
+    """CSV records as (first line number, stripped cells); ``line`` is the first's.
 
-    The reader is lenient about text after a closing quote (``"a" ,``). It
-    would also silently read an unclosed quote to the end of the file, so a
-    sentinel record is appended: if a quote is still open, it swallows it.
+    ``lines`` must end with the line ``_SENTINEL``: the reader is lenient
+    about text after a closing quote (``"a" ,``), and would also silently read
+    an unclosed quote to the end of the file, so if a quote is still open the
+    sentinel record is swallowed, and that is an error.
     """
-    stream = io.StringIO(f"{text}\n{_SENTINEL}\n", newline="")
-    reader = csv.reader(stream, skipinitialspace=True)
-    records: list[tuple[int, list[str]]] = []
-    start = 1
+    reader = csv.reader(lines, skipinitialspace=True)
+    start, held = line, None
     try:
         for fields in reader:
-            records.append((start, [field.strip() for field in fields]))
-            start = reader.line_num + 1
+            if held is not None:
+                yield held
+            held = (start, [field.strip() for field in fields])
+            start = line + reader.line_num
     except csv.Error as err:
         raise ValueError(f"{name}, line {start}: malformed CSV ({err})") from None
-    line, cells = records.pop()
-    if cells != [_SENTINEL]:
+    if held is None or held[1] != [_SENTINEL]:
         raise ValueError(
-            f"{name}, line {line}: a quoted field is never closed "
-            "(unbalanced double quote)"
+            f"{name}, line {held[0] if held else line}: a quoted field is never "
+            "closed (unbalanced double quote)"
         )
-    while records and _blank(records[-1][1]):
-        records.pop()
-    return records
+
+
+def _header_and_rows(
+    name: str, records: Iterator[tuple[int, list[str]]]
+) -> tuple[tuple[str, ...], Iterator[tuple[int, list[str]]]]:
+    """The checked header, and the data rows (checked as they are read)."""
+    first = None
+    for line, cells in records:
+        first = first or (line, cells)
+        if not _blank(cells):
+            break
+    else:
+        raise ValueError(f"{name}: the file is empty (expected a header row)")
+    header = _header(name, *first)  # a blank line before it is an error
+    return header, _rows(name, header, records, first=True)
+
+
+def _rows(
+    name: str,
+    header: tuple[str, ...],
+    records: Iterator[tuple[int, list[str]]],
+    first: bool,
+) -> Iterator[tuple[int, list[str]]]:
+    """Data records with as many cells as the header; blank ones only at the end.
+
+    Blank records are held until a record follows them, as trailing blank
+    lines are no data. ``first``: these are all the file's rows, so none is
+    an error.
+    """
+    held: list[tuple[int, list[str]]] = []
+    for line, cells in records:
+        if _blank(cells):
+            held.append((line, cells))
+            continue
+        for record in [*held, (line, cells)]:
+            if len(record[1]) != len(header):
+                raise _ragged(name, header, *record)
+            yield record
+        held, first = [], False
+    if first:
+        raise ValueError(f"{name}: the file has a header but no data rows")
+
+
+def _ragged(
+    name: str, header: tuple[str, ...], line: int, cells: list[str]
+) -> ValueError:
+    found = "a blank line" if _blank(cells) else f"{len(cells)} fields"
+    return ValueError(
+        f"{name}, line {line}: expected {len(header)} fields as in the header, "
+        f"found {found}"
+    )
+
+
+def _exact_tables(
+    name: str,
+    file: pathlib.Path,
+    header: tuple[str, ...] | None,
+    offset: int = 0,
+    line: int = 1,
+    rows: int = 1 << 16,
+) -> Iterator[_Table]:
+    """The file from byte ``offset`` (line ``line``), as tables of ``rows`` rows.
+
+    The exact reader, streaming: ``header`` None means ``offset`` is 0 and
+    the header is read here. Rows are checked as :func:`_read_table` checks
+    them, but each problem is found when its part of the file is read.
+    """
+    records = _records(name, _lines(name, file, offset, line), line)
+    if header is None:
+        header, data = _header_and_rows(name, records)
+    else:
+        data = _rows(name, header, records, first=False)
+    while batch := list(itertools.islice(data, rows)):
+        yield _Table(name, header, batch)
+
+
+def _lines(name: str, file: pathlib.Path, offset: int, line: int) -> Iterator[str]:
+    """The text lines of the file from byte ``offset`` (line ``line``), then
+    the sentinel line, decoded :data:`TEXT_BYTES` at a time (whole lines)."""
+    size, encoding = TEXT_BYTES, "utf-8-sig" if offset == 0 else "utf-8"
+    with _open(name, file) as f:
+        f.seek(offset)
+        carry = b""
+        while data := f.read(size):
+            raw = carry + data
+            end = raw.rfind(b"\n") + 1
+            raw, carry = raw[:end], raw[end:]
+            if raw:
+                yield from io.StringIO(_decode(name, raw, line, encoding), newline="")
+                line, encoding = line + raw.count(b"\n"), "utf-8"
+        last = _decode(name, carry, line, encoding)
+        yield from io.StringIO(f"{last}\n{_SENTINEL}\n", newline="")
+
+
+def _open(name: str, file: pathlib.Path) -> BinaryIO:
+    try:
+        return file.open("rb")
+    except FileNotFoundError:
+        raise _missing(name) from None
 
 
 def _blank(cells: list[str]) -> bool:
