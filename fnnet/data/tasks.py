@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._validation import check_names
+from .blocks import _Text, _Unusual
 from .preprocessing import one_hot
 from .table import _NUMBER, _cast, _parse, _Table, _where
 
@@ -106,7 +107,7 @@ def _target(
         _label(cells[j], value)
         for (_, cells), value in zip(table.rows, values, strict=True)
     ]
-    task = _infer_task(table, j, task, classes, numeric, labels)
+    task = _infer_task(table, j, task, classes, numeric, len(set(labels)), labels[0])
     if task == "regression":
         return _regression(table, j, values, dtype), None, task
     if classes is None:
@@ -115,6 +116,84 @@ def _target(
     if task == "binary":
         return codes[np.newaxis].astype(dtype), classes, task
     return one_hot(codes, len(classes), dtype=dtype), classes, task
+
+
+def _target_of(
+    table: _Table,
+    j: int,
+    parts: list[NDArray | _Text],
+    task: str,
+    classes: tuple[str, ...] | None,
+    dtype: np.dtype,
+) -> tuple[NDArray, tuple[str, ...] | None, str]:
+    """:func:`_target` for a column read by the fast reader, block by block.
+
+    ``parts`` hold float64 values, or the raw text of a block where some cell
+    is not a number. Errors about the whole column are raised as
+    :func:`_target` raises them; where it would name a row, this raises
+    ``_Unusual`` so that the exact reader finds the row.
+    """
+    values, text, labels = _column_values(parts)
+    numeric = not labels
+    distinct, inverse = np.unique(values[text < 0], return_inverse=True)
+    named = [_label("", float(value)) for value in distinct[:3]]
+    count = len(distinct) + len(labels)
+    task = _infer_task(table, j, task, classes, numeric, count, [*named, *labels][0])
+    if task == "regression":
+        if not numeric:
+            raise _Unusual()
+        with np.errstate(over="ignore"):
+            Y = values[np.newaxis].astype(dtype)
+        if not np.isfinite(Y).all():
+            raise _Unusual()
+        return Y, None, task
+    named = [_label("", float(value)) for value in distinct]
+    if classes is None:
+        classes = _class_list(table, j, task, numeric, named + labels)
+    index = {label: code for code, label in enumerate(classes)}
+    lookup = np.array([index.get(label, -1) for label in named + labels], np.intp)
+    if (lookup < 0).any():
+        raise _Unusual()
+    codes = np.where(text < 0, 0, text + len(named))
+    codes[text < 0] = inverse
+    codes = lookup[codes]
+    if task == "binary":
+        return codes[np.newaxis].astype(dtype), classes, task
+    return one_hot(codes, len(classes), dtype=dtype), classes, task
+
+
+def _column_values(
+    parts: list[NDArray | _Text],
+) -> tuple[NDArray, NDArray, list[str]]:
+    """Values (NaN for text), text label ids (-1 for numbers) and the text labels.
+
+    Each distinct raw cell is read once, as :func:`_target` reads a cell;
+    ``_Unusual`` for a cell it would reject (empty, NaN or infinite).
+    """
+    labels: dict[str, int] = {}
+    values, text = [], []
+    for part in parts:
+        if isinstance(part, _Text):
+            read = [_number_or_label(str(cell).strip(), labels) for cell in part.cells]
+            values.append(np.array([value for value, _ in read])[part.index])
+            text.append(np.array([label for _, label in read], np.intp)[part.index])
+            continue
+        if not np.isfinite(part).all():
+            raise _Unusual()
+        values.append(part)
+        text.append(np.full(len(part), -1, np.intp))
+    return np.concatenate(values), np.concatenate(text), list(labels)
+
+
+def _number_or_label(cell: str, labels: dict[str, int]) -> tuple[float, int]:
+    """(value, -1) for a number, (NaN, label id) for text; _Unusual if invalid."""
+    try:
+        value = _parse(cell, lambda: "")
+    except ValueError:
+        raise _Unusual() from None
+    if value is None:
+        return np.nan, labels.setdefault(cell, len(labels))
+    return value, -1
 
 
 def _label(cell: str, value: float | None) -> str:
@@ -135,27 +214,28 @@ def _infer_task(
     task: str,
     classes: tuple[str, ...] | None,
     numeric: bool,
-    labels: list[str],
+    count: int,
+    first: str,
 ) -> str:
     """The task of target column ``j``: ``task`` itself unless it is ``"auto"``.
 
     ``"auto"``: given ``classes`` mean classification (binary for 2 classes);
     otherwise a numeric column with more than 2 distinct values is
     regression, and labels are classes (binary for 2 distinct labels).
+    ``count`` is the number of distinct labels and ``first`` one of them.
     """
     if task != "auto":
         return task
     if classes is not None:
         return "binary" if len(classes) == 2 else "multiclass"
-    distinct = set(labels)
-    if numeric and len(distinct) > 2:
+    if numeric and count > 2:
         return "regression"
-    if len(distinct) == 1:
+    if count == 1:
         raise ValueError(
             f"{table.path}: target column {table.header[j]!r} has a single value "
-            f"{labels[0]!r}; cannot infer the task (pass task= and classes=)"
+            f"{first!r}; cannot infer the task (pass task= and classes=)"
         )
-    return "binary" if len(distinct) == 2 else "multiclass"
+    return "binary" if count == 2 else "multiclass"
 
 
 def _class_list(
