@@ -1,9 +1,11 @@
-"""The fast CSV reader against the exact reader.
+"""The fast CSV reader and the streaming readers against the exact reader.
 
 The fast reader (NumPy's C parser on blocks of plain lines) must give what the
-exact reader (every cell in Python) gives, or hand the file over. Hypothesis
-draws the files: mostly plain, with the quirks and faults the exact reader
-knows about, and blocks made tiny so that files cross many of them.
+exact reader (every cell in Python) gives, or hand the file over; the blocks of
+``iter_features`` and ``iter_csv`` must join up to what the whole-file
+functions give. Hypothesis draws the files: mostly plain, with the quirks and
+faults the exact reader knows about, and blocks made tiny so that files cross
+many of them.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from typing import Any
 from unittest import mock
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fnnet.data import blocks, load_csv, read_features, table
+from fnnet.data import blocks, iter_csv, iter_features, load_csv, read_features, table
 from fnnet.data.blocks import _Unusual
 from fnnet.data.csvfile import _load_exact, _load_fast, _read_fast
 from fnnet.data.table import _features, _read_table
@@ -138,11 +141,12 @@ def written(raw: bytes) -> Iterator[pathlib.Path]:
 
 @contextlib.contextmanager
 def small_blocks(sizes: tuple[int, int]) -> Iterator[None]:
-    """Blocks of a few bytes, for the fast reader."""
-    block, _ = sizes
+    """Blocks of a few bytes (fast reader) and of a few rows (exact reader)."""
+    block, rows = sizes
     with (
         mock.patch.object(blocks, "BLOCK_BYTES", block),
         mock.patch.object(table, "TEXT_BYTES", max(block, 2)),
+        mock.patch("fnnet.data.stream.EXACT_ROWS", rows),
     ):
         yield
 
@@ -220,6 +224,80 @@ def test_read_features_fast_equals_exact(raw, names, sizes):
     if not isinstance(fast, _Unusual):
         assert_same(fast, exact)
     assert_same(public, exact)
+
+
+# ---------------------------------------------------------------- blocks = whole
+
+
+@FUZZ
+@given(csv_files(), st.sampled_from([("x0",), ("y",), ("x1", "x0")]), SIZES)
+def test_feature_blocks_join_up_to_read_features(raw, names, sizes):
+    rows = sizes[1] + 2
+    with written(raw) as path, small_blocks(sizes):
+        whole = outcome(lambda: read_features(path, names))
+        parts = outcome(lambda: list(iter_features(path, names, rows=rows)))
+    if isinstance(parts, list):
+        assert all(X.shape[1] == rows for X in parts[:-1])
+        assert 0 < parts[-1].shape[1] <= rows
+        parts = np.concatenate(parts, axis=1)
+    assert_same(parts, whole)
+
+
+@FUZZ
+@given(csv_files(), OPTIONS, SIZES)
+def test_dataset_blocks_join_up_to_load_csv(raw, kw, sizes):
+    task = kw["task"] if kw["task"] != "auto" else "binary"
+    classes = None if task == "regression" else ("no", "yes", "1", "0")[:2]
+    if task == "multiclass":
+        classes = ("0", "1", "2", "cat", "dog", "no", "yes", "é")
+    features = kw["features"] or ("x0",)
+    options = {"task": task, "classes": classes, "dtype": kw["dtype"]}
+    with written(raw) as path, small_blocks(sizes):
+        whole = outcome(lambda: load_csv(path, kw["target"], features, **options))
+        parts = outcome(
+            lambda: list(iter_csv(path, kw["target"], features, rows=3, **options))
+        )
+    if isinstance(parts, list):
+        assert {(ds.feature_names, ds.classes, ds.task) for ds in parts} == {
+            (features, classes, task)
+        }
+        X = np.concatenate([ds.X for ds in parts], axis=1)
+        Y = np.concatenate([ds.Y for ds in parts], axis=1)
+        parts = (X, Y)
+    if not isinstance(whole, Exception):
+        whole = (whole.X, whole.Y)
+    assert_same(parts, whole)
+
+
+# ---------------------------------------------------------------- errors, lines
+
+
+def test_an_error_in_a_later_block_names_its_line(tmp_path):
+    lines = ["a,b,y"] + [f"{i},{i + 1},{i % 2}" for i in range(200)]
+    lines[150] = "149,x,1"
+    path = tmp_path / "late.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with small_blocks((64, 16)):
+        blocks_read = iter_features(path, ["a", "b"], rows=10)
+        first = next(blocks_read)
+        assert first.tolist()[0] == list(range(10))
+        with pytest.raises(ValueError, match=r"line 151, column 'b': expected a num"):
+            list(blocks_read)
+        with pytest.raises(ValueError, match=r"line 151, column 'b': expected a num"):
+            read_features(path, ["a", "b"])
+
+
+def test_iter_csv_needs_the_task_and_classes(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,y\n1,0\n2,1\n")
+    with pytest.raises(ValueError, match=r"task must be one of binary"):
+        next(iter_csv(path, "y", ["a"], task="auto", classes=["0", "1"]))
+    with pytest.raises(ValueError, match=r"classes must be given for a binary"):
+        next(iter_csv(path, "y", ["a"], task="binary"))
+    with pytest.raises(ValueError, match=r"classes must be given .* regression"):
+        next(iter_csv(path, "y", ["a"], task="regression", classes=["0", "1"]))
+    with pytest.raises(ValueError, match=r"rows must be a positive int"):
+        next(iter_features(path, ["a"], rows=0))
 
 
 def test_load_csv_reports_progress(tmp_path):
