@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -28,30 +29,55 @@ from .common import CliError, listing, mean_squared_error
 
 Array = NDArray[np.floating]
 
+#: Bytes the activations of a block of examples may take while predicting.
+BLOCK_BYTES = 32 << 20
+#: Bounds on the examples in a block.
+MIN_ROWS, MAX_ROWS = 1 << 10, 1 << 16
+
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    """``fnnet predict``: predict every row of DATA with a model, as CSV."""
+    """``fnnet predict``: predict every row of DATA with a model, as CSV.
+
+    DATA is read and predicted block by block, and each block's rows are
+    written as soon as they are made: to ``--out`` atomically (an error in
+    a later block leaves no file), else to stdout (an error in a later
+    block comes after the rows before it).
+    """
     model = load_model(args.model)
     if args.probabilities and model.task == "regression":
         raise CliError(f"--probabilities: {args.model} is a regression model")
     if args.out is not None:
         check_writable(args.out, "--out")
-    A = model_outputs(model, _features_for(model, args.data))
-    text = _predictions_csv(model, A, args.probabilities)
+    blocks = _feature_blocks(model, args.data)
     if args.out is None:
-        sys.stdout.write(text)
+        _write_predictions(sys.stdout.write, model, blocks, args.probabilities)
     else:
-        atomic_write(args.out, lambda f: f.write(text.encode("utf-8")))
+        atomic_write(
+            args.out,
+            lambda f: _write_predictions(
+                lambda text: f.write(text.encode("utf-8")),
+                model,
+                blocks,
+                args.probabilities,
+            ),
+        )
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    """``fnnet evaluate``: a model's accuracy and cost (or MSE) on labelled DATA."""
+    """``fnnet evaluate``: a model's accuracy and cost (or MSE) on labelled DATA.
+
+    DATA is read block by block; only the outputs and targets of all rows
+    are kept, for the cost and accuracy over all of them.
+    """
     model = load_model(args.model)
-    ds = _labelled_for(model, args.data)
-    A = model_outputs(model, ds.X)
-    J, acc = cost(A, ds.Y, model.loss), accuracy(A, ds.Y, model.output)
-    lines = [f"data        {args.data}: {ds.X.shape[1]} examples"]
+    outputs, targets = [], []
+    for X, Y in _labelled_blocks(model, args.data):
+        outputs.append(model_outputs(model, X))
+        targets.append(Y)
+    A, Y = _joined(outputs), _joined(targets)
+    J, acc = cost(A, Y, model.loss), accuracy(A, Y, model.output)
+    lines = [f"data        {args.data}: {A.shape[1]} examples"]
     if model.task == "regression":
         lines.append(f"mse         {mean_squared_error(J):.6g}  (mean squared error)")
         lines.append(f"cost        {J:.6g}  (mse loss: half the mean squared error)")
@@ -100,44 +126,96 @@ def _builtin_for(model: Model, name: str) -> Dataset:
     return data.as_multiclass(ds) if model.task == "multiclass" else ds
 
 
-def _features_for(model: Model, name: str) -> Array:
-    """The model's feature columns, in its order, from DATA."""
+def _block_rows(model: Model) -> int:
+    """Examples per block: a power of two whose activations fit BLOCK_BYTES."""
+    sizes = sizes_of(model.params)
+    per_example = 2 * sum(sizes) * model.params["W1"].dtype.itemsize
+    rows = 1 << max(0, (BLOCK_BYTES // per_example).bit_length() - 1)
+    return min(max(rows, MIN_ROWS), MAX_ROWS)
+
+
+def _feature_blocks(model: Model, name: str) -> Iterator[Array]:
+    """The model's feature columns, in its order, from DATA, block by block."""
     src = source_of(name)
     if src.path is None:
-        return _builtin_for(model, name).X
+        yield _builtin_for(model, name).X
+        return
     dtype = model.params["W1"].dtype
-    return data.read_features(src.path, model.feature_names, dtype=dtype)
+    rows = _block_rows(model)
+    blocks = data.iter_features(src.path, model.feature_names, dtype=dtype, rows=rows)
+    for (X,) in _last_joined((X,) for X in blocks):
+        yield X
 
 
-def _labelled_for(model: Model, name: str) -> Dataset:
-    """Features and targets from DATA, coded with the model's classes."""
+def _labelled_blocks(model: Model, name: str) -> Iterator[tuple[Array, Array]]:
+    """Features and targets from DATA, coded with the model's classes, by blocks."""
     src = source_of(name)
     if src.path is None:
-        return _builtin_for(model, name)
-    return data.load_csv(
+        ds = _builtin_for(model, name)
+        yield ds.X, ds.Y
+        return
+    blocks = data.iter_csv(
         src.path,
         model.target,
         model.feature_names,
         task=model.task,
         classes=model.classes,
         dtype=model.params["W1"].dtype,
+        rows=_block_rows(model),
     )
+    yield from _last_joined((ds.X, ds.Y) for ds in blocks)
 
 
-def _predictions_csv(model: Model, A: Array, probabilities: bool) -> str:
+def _last_joined(blocks: Iterable[tuple[Array, ...]]) -> Iterator[tuple[Array, ...]]:
+    """The blocks, a short last one joined to the one before it.
+
+    Every block but the last has the same number of examples; the last is
+    not left with a few, whose products BLAS may round otherwise than it
+    rounds the same columns of a larger product.
+    """
+    held = None
+    for block in blocks:
+        if held is not None and block[0].shape[1] < held[0].shape[1]:
+            block = tuple(map(_joined, zip(held, block, strict=True)))
+        elif held is not None:
+            yield held
+        held = block
+    if held is not None:
+        yield held
+
+
+def _joined(arrays: Sequence[Array]) -> Array:
+    return arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=1)
+
+
+def _write_predictions(
+    write: Callable[[str], Any],
+    model: Model,
+    blocks: Iterable[Array],
+    probabilities: bool,
+) -> None:
+    """The predictions CSV, a block of rows at a time; the header first."""
+    for i, X in enumerate(blocks):
+        A = model_outputs(model, X)
+        write(_predictions_csv(model, A, probabilities, header=i == 0))
+
+
+def _predictions_csv(model: Model, A: Array, probabilities: bool, header: bool) -> str:
     """One row per example: the label (or value), then class probabilities."""
-    labels = labels_of(model, A)
-    header, columns = [model.target], [[_cell(v) for v in labels]]
+    names, columns = [model.target], [_cells(labels_of(model, A))]
     if probabilities:
-        header += [f"p_{c}" for c in model.classes or ()]
-        columns += [[_cell(v) for v in row] for row in class_probabilities(model, A)]
+        names += [f"p_{c}" for c in model.classes or ()]
+        columns += [_cells(row) for row in class_probabilities(model, A)]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
+    if header:
+        writer.writerow(names)
     writer.writerows(zip(*columns, strict=True))
     return buffer.getvalue()
 
 
-def _cell(value: Any) -> str:
+def _cells(values: list[str] | Array) -> list[str]:
     """Labels as they are; numbers as the shortest text that reads back exactly."""
-    return value if isinstance(value, str) else repr(float(value))
+    if isinstance(values, np.ndarray):
+        return list(map(repr, values.tolist()))  # tolist: exact Python floats
+    return values
