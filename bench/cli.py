@@ -20,7 +20,7 @@ from typing import Any
 
 from . import machine, probes, report
 from .impls import IMPLEMENTATIONS, REFERENCE
-from .timing import measure
+from .timing import measure, measure_isolated
 from .workloads import Workload, make_task, select
 
 __all__ = ["main", "parse_args"]
@@ -56,6 +56,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--no-probes", action="store_true", help="skip subprocess timings")
     p.add_argument("--no-save", action="store_true", help="print only, write no files")
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="time every implementation in this process (default: one process each)",
+    )
     p.add_argument(
         "--note", action="append", default=[], help="a note for the report (repeatable)"
     )
@@ -122,7 +127,12 @@ def _run_workloads(
     for w in workloads:
         task = make_task(w, args.quick)
         _log(f"{w.name}: {task.epochs} epochs, {args.repeats} rounds ({_clock()})")
-        measurements = measure(task, factories, args.repeats, args.budget or None)
+        if args.in_process:
+            measurements = measure(task, factories, args.repeats, args.budget or None)
+        else:
+            measurements = measure_isolated(
+                task, list(factories), args.repeats, args.budget or None
+            )
         described.append(_describe_workload(w, task.epochs, task.data_source))
         rows += report.rows_for(task, measurements, REFERENCE)
         if task.init_source != "fnnet":

@@ -1,7 +1,8 @@
 """The implementations under test, by name, in table order.
 
-``baseline`` (the tutorial loop of :mod:`bench.baseline`) and the two fnnet
-backends live here; PyTorch, JAX and scikit-learn in :mod:`bench.frameworks`.
+``lean`` (the plain NumPy loop of :mod:`bench.lean`, the headline
+yardstick), ``baseline`` (the tutorial loop of :mod:`bench.baseline`) and
+fnnet's rows live here; PyTorch, JAX and scikit-learn in :mod:`bench.frameworks`.
 Each factory takes a :class:`~bench.workloads.Task` and returns a
 :class:`~bench.trial.Trial`, or raises :class:`~bench.trial.Unavailable`.
 """
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import baseline, frameworks
+from . import baseline, frameworks, lean
 from .trial import Outcome, Trial, Unavailable
 from .workloads import Task
 
@@ -43,6 +44,33 @@ def baseline_trial(task: Task) -> Trial:
         return Outcome(params, costs)
 
     return Trial("baseline", run)
+
+
+def lean_trial(task: Task) -> Trial:
+    """The lean loop of :mod:`bench.lean`, on rows of examples.
+
+    Its users hold their data as rows, so the transposed copies are made
+    once here, untimed.
+    """
+    w = task.workload
+    X_rows, Y_rows = np.ascontiguousarray(task.X.T), np.ascontiguousarray(task.Y.T)
+
+    def run() -> Outcome:
+        params = lean.train(
+            task.params0,
+            X_rows,
+            Y_rows,
+            epochs=task.epochs,
+            learning_rate=w.learning_rate,
+            optimizer=w.optimizer,
+            hidden=w.hidden,
+            output=w.output,
+            batch_size=w.batch_size,
+            orders=task.orders,
+        )
+        return Outcome(params, np.empty(0))
+
+    return Trial("lean", run, note="no cost per epoch")
 
 
 def _import_fnnet() -> Any:
@@ -132,8 +160,9 @@ def fnnet_sklearn_trial(task: Task) -> Trial:
     return Trial("fnnet-sklearn", run, note="FnnetClassifier.fit")
 
 
-#: Name -> factory, in table order. The baseline comes first.
+#: Name -> factory, in table order. The two NumPy yardsticks come first.
 IMPLEMENTATIONS: Mapping[str, Callable[[Task], Trial]] = {
+    "lean": lean_trial,
     "baseline": baseline_trial,
     "fnnet-numpy": fnnet_numpy_trial,
     "fnnet-numba": fnnet_numba_trial,

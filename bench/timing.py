@@ -7,21 +7,31 @@ order rotating by one each round, so that a noisy neighbour on a shared
 machine slows all of them alike rather than whichever happened to run at
 the time. A call is one whole training run; time per epoch is the call time
 divided by the epochs. ``gc.collect()`` runs (untimed) before every call.
+
+:func:`measure_isolated` (what ``python -m bench`` uses) runs every
+implementation in a process of its own, started fresh for each workload, and
+interleaves the calls across those processes: no implementation inherits
+another's thread pools, caches or heap. :func:`measure` runs them all in the
+calling process (the harness's tests use it).
 """
 
 from __future__ import annotations
 
 import gc
+import multiprocessing as mp
 import statistics
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
 
 from .trial import Outcome, Trial, Unavailable
 from .workloads import Task
 
-__all__ = ["Measurement", "measure", "rotations"]
+__all__ = ["Measurement", "measure", "measure_isolated", "rotations"]
 
 
 @dataclass
@@ -154,11 +164,104 @@ def measure(
                 meas.status, meas.note = "error", _describe(exc)
                 continue
             meas.call_times_s.append(elapsed)
-    for meas in results.values():
+    _mark_short(results.values(), repeats)
+    return list(results.values())
+
+
+def _plain(outcome: Outcome | None) -> Outcome | None:
+    """``outcome`` with its parameters as a plain dict (mapping proxies do not
+    pickle)."""
+    if outcome is None:
+        return None
+    params = {k: np.asarray(v) for k, v in outcome.params.items()}
+    return Outcome(params, np.asarray(outcome.costs))
+
+
+def _serve(conn: Any, workload: str, quick: bool, epochs: int, name: str) -> None:
+    """A worker process: one implementation of one workload, called on request.
+
+    Commands: ``"first"`` (build and warm up; answers the Measurement with
+    its outcome), ``"call"`` (one timed call; answers ``(status, seconds or
+    message)``), ``None`` (exit).
+    """
+    from .impls import IMPLEMENTATIONS
+    from .workloads import WORKLOADS, make_task
+
+    w = next(w for w in WORKLOADS if w.name == workload)
+    task = make_task(w, quick, epochs)
+    conn.send("ready")
+    trial = None
+    while (command := conn.recv()) is not None:
+        if command == "first":
+            meas, trial = _first_call(name, IMPLEMENTATIONS[name], task)
+            meas.outcome = _plain(meas.outcome)
+            conn.send(meas)
+            continue
+        try:
+            conn.send(("ok", _call(trial)[0]))
+        except Exception as exc:
+            conn.send(("error", _describe(exc)))
+
+
+def measure_isolated(
+    task: Task, names: Sequence[str], repeats: int, budget_s: float | None = None
+) -> list[Measurement]:
+    """:func:`measure`, with each implementation in a fresh process of its own.
+
+    ``task`` must be one of :data:`~bench.workloads.WORKLOADS` (the workers
+    rebuild it from its name). The workers start together (building the data
+    is not timed) and are then called one at a time, in the same interleaved
+    rounds as :func:`measure`.
+    """
+    ctx = mp.get_context("spawn")
+    workers = {}
+    for name in names:
+        parent, child = ctx.Pipe()
+        args = (child, task.workload.name, False, task.epochs, name)
+        proc = ctx.Process(target=_serve, args=args, daemon=True)
+        proc.start()
+        workers[name] = (proc, parent)
+    try:
+        for _, conn in workers.values():
+            conn.recv()  # ready
+        results: dict[str, Measurement] = {}
+        for name, (_, conn) in workers.items():
+            conn.send("first")
+            results[name] = conn.recv()
+            _log(f"  {name:12s} first call: {_fmt(results[name])}")
+        for order in rotations(
+            [n for n in names if results[n].status == "ok"], repeats
+        ):
+            for name in order:
+                meas = results[name]
+                if meas.status != "ok" or _over_budget(meas, budget_s):
+                    continue
+                conn = workers[name][1]
+                conn.send("call")
+                status, value = conn.recv()
+                if status == "ok":
+                    meas.call_times_s.append(value)
+                else:
+                    meas.status, meas.note = "error", value
+    finally:
+        for proc, conn in workers.values():
+            if proc.is_alive():
+                try:
+                    conn.send(None)
+                except OSError:
+                    pass
+            proc.join(timeout=30)
+            if proc.is_alive():
+                proc.kill()
+    _mark_short(results.values(), repeats)
+    return [results[name] for name in names]
+
+
+def _mark_short(measurements: Any, repeats: int) -> None:
+    for meas in measurements:
         if meas.status == "ok" and len(meas.call_times_s) < repeats:
             short = f"{len(meas.call_times_s)}/{repeats} calls (time budget)"
             meas.note = f"{meas.note}; {short}" if meas.note else short
-    return list(results.values())
 
 
 def _fmt(m: Measurement) -> str:

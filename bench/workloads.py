@@ -29,6 +29,7 @@ __all__ = [
     "flops_per_epoch",
     "make_data",
     "make_task",
+    "needed_flops_per_epoch",
     "select",
 ]
 
@@ -87,9 +88,23 @@ class Workload:
         return self.quick_epochs if quick else self.epochs
 
 
+_MNIST = {
+    "family": "mnist",
+    "sizes": (784, 100, 100, 10),
+    "m": 60_000,
+    "epochs": 10,
+    "quick_epochs": 1,
+    "learning_rate": 1e-3,
+    "optimizer": "adam",
+    "batch_size": 200,
+    "hidden": "relu",
+    "output": "softmax",
+}
+
 WORKLOADS: tuple[Workload, ...] = (
     Workload("xor", "xor", (2, 4, 1), 4, 10_000, 100, learning_rate=1.2),
     Workload("tabular", "tabular", (30, 16, 1), 569, 2_000, 50, learning_rate=0.5),
+    Workload("deeper", "deeper", (30, 64, 32, 1), 455, 2_000, 50, learning_rate=0.5),
     Workload("wide-f64", "wide", (784, 512, 1), 4096, 20, 1, learning_rate=0.1),
     Workload("wide-f32", "wide", (784, 512, 1), 4096, 20, 1, "float32", 0.1),
     Workload(
@@ -104,6 +119,8 @@ WORKLOADS: tuple[Workload, ...] = (
         batch_size=64,
         output="softmax",
     ),
+    Workload("mnist-f64", dtype="float64", **_MNIST),
+    Workload("mnist-f32", dtype="float32", **_MNIST),
 )
 
 
@@ -125,6 +142,25 @@ def select(only: str | None) -> tuple[Workload, ...]:
             f"--only: unknown workload(s) {unknown}, expected {sorted(known)}"
         )
     return tuple(w for w in WORKLOADS if w.name in wanted or w.family in wanted)
+
+
+def needed_flops_per_epoch(w: Workload) -> int:
+    """Matrix-multiply FLOPs an epoch needs: no ``dA_0`` (nobody needs it).
+
+    ``2 m n_{l-1} n_l`` forward and as much for ``dW_l`` in every layer, and
+    as much again for ``dA_{l-1}`` in every layer but the first. Divided by
+    the measured matrix-multiply peak this is the *matmul bound*: no
+    implementation can run an epoch faster.
+
+    Examples
+    --------
+    >>> needed_flops_per_epoch(WORKLOADS[0])  # 4 * 4 * (2*4 + 4*1) + 2 * 4 * 4
+    224
+    """
+    pairs = list(zip(w.sizes[:-1], w.sizes[1:], strict=True))
+    return (
+        2 * w.m * (2 * sum(a * b for a, b in pairs) + sum(a * b for a, b in pairs[1:]))
+    )
 
 
 def flops_per_epoch(w: Workload) -> int:
@@ -179,6 +215,28 @@ def _wide(w: Workload, rng: np.random.Generator) -> tuple[Array, Array, str]:
     return X, Y, "synthetic: U[0,1) pixels, labels from a random hyperplane"
 
 
+def _deeper(w: Workload, rng: np.random.Generator) -> tuple[Array, Array, str]:
+    """The tabular data's first ``m`` examples (a training split's size)."""
+    X, Y, source = _tabular(Workload("", "", w.sizes, 569, 1, 1), rng)
+    return X[:, : w.m], Y[:, : w.m], f"{source}, first {w.m}"
+
+
+def _mnist(w: Workload, rng: np.random.Generator) -> tuple[Array, Array, str]:
+    """MNIST's shape: ``m`` images of 784 values in [0, 1], ten classes.
+
+    Each class is a random "template" of pixel intensities; an example is
+    its template plus N(0, 0.3**2) noise, clipped to [0, 1].
+    """
+    k, n_x = w.sizes[-1], w.sizes[0]
+    labels = rng.integers(0, k, size=w.m)
+    templates = rng.random((n_x, k))
+    X = rng.standard_normal((n_x, w.m))
+    X *= 0.3
+    X += templates[:, labels]
+    np.clip(X, 0.0, 1.0, out=X)
+    return X, _one_hot(labels, k), "synthetic, MNIST's shape: 10 noisy templates"
+
+
 def _one_hot(labels: NDArray[np.intp], k: int) -> Array:
     Y = np.zeros((k, labels.size))
     Y[labels, np.arange(labels.size)] = 1.0
@@ -216,6 +274,8 @@ _GENERATORS: Mapping[str, Callable[..., tuple[Array, Array, str]]] = {
     "tabular": _tabular,
     "wide": _wide,
     "minibatch": _minibatch,
+    "deeper": _deeper,
+    "mnist": _mnist,
 }
 
 
@@ -243,7 +303,8 @@ def make_data(w: Workload, seed: int = DATA_SEED) -> tuple[Array, Array, str]:
             f"sizes {w.sizes} and m={w.m}"
         )
     dtype = np.dtype(w.dtype)
-    return _read_only(X.astype(dtype)), _read_only(Y.astype(dtype)), source
+    X = X.astype(dtype, copy=False)
+    return _read_only(X), _read_only(Y.astype(dtype)), source
 
 
 def _read_only(a: Array) -> Array:
