@@ -1,4 +1,4 @@
-"""Large CSV files: predict and evaluate read them in blocks.
+"""Large CSV files: predict and evaluate in blocks, progress while loading.
 
 The files are generated in tmp_path (a few tens of MB, written with NumPy in
 a second) and the commands run in child processes, whose peak memory
@@ -8,6 +8,7 @@ of its own for each measurement.
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +17,10 @@ import numpy as np
 import pytest
 
 import fnnet as fn
+from fnnet.cli import loading
+from fnnet.cli.main import main
 from fnnet.cli.use import _predictions_csv
+from fnnet.data import blocks
 from fnnet.losses import accuracy, cost
 from fnnet.model import Model, load_model, model_outputs, save_model
 
@@ -146,3 +150,49 @@ def test_an_error_in_a_later_block_leaves_no_file_and_names_its_line(
             "m.npz",
             "out.csv",
         ]
+
+
+# ---------------------------------------------------------------- loading progress
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("tqdm", [True, False], ids=["tqdm", "plain"])
+def test_train_shows_loading_progress_on_a_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys, tqdm: bool
+) -> None:
+    data = tmp_path / "d.csv"
+    write_table(data, 300)
+    monkeypatch.setattr(loading, "DELAY", 0.0)  # a load of any length shows
+    monkeypatch.setattr(blocks, "BLOCK_BYTES", 4096)  # several blocks
+    if not tqdm:
+        monkeypatch.setattr(loading, "_tqdm_bar", lambda *args: None)
+    stderr = Terminal()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert main(["train", str(data), "--target", "kind", "--epochs", "2"]) == 0
+    shown = stderr.getvalue()
+    assert f"loading {data}" in shown
+    if not tqdm:
+        assert f"loading {data}: " in shown and "% of 0.1 MB" in shown
+        assert shown.split("\rtraining")[0].endswith("\r")  # cleared before training
+    assert "data        " in capsys.readouterr().out
+    quiet = Terminal()
+    monkeypatch.setattr(sys, "stderr", quiet)
+    assert (
+        main(["train", str(data), "--target", "kind", "--epochs", "2", "--quiet"]) == 0
+    )
+    assert quiet.getvalue() == ""
+
+
+def test_a_quick_load_shows_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with loading.loading("d.csv", True) as progress:
+        assert progress is not None
+        progress(10, 100)  # within the first DELAY seconds
+    with loading.loading("d.csv", False) as progress:
+        assert progress is None
+    assert stream.getvalue() == ""
