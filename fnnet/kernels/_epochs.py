@@ -51,14 +51,16 @@ _inl = njit(fastmath=FASTMATH, error_model="numpy", inline="always")
 
 
 class Data(NamedTuple):
-    """The examples, as columns; only read. ``m_val = 0``: no validation set.
+    """The examples; only read. ``m_val = 0``: no validation set.
 
-    For minibatches ``X_rows`` and ``Y_rows`` hold ``X.T`` and ``Y.T``
-    (C-ordered), for full batches they are empty (``(0, n)``).
+    Full batches are read as columns from ``X`` and ``Y``, and ``X_rows`` and
+    ``Y_rows`` are empty ``(0, n)``. Minibatches are gathered from ``X_rows``
+    and ``Y_rows`` (``X.T`` and ``Y.T``, C-ordered), and ``X`` and ``Y`` are
+    empty ``(n, 0)``. Either way ``m`` is the larger of the two lengths.
     """
 
-    X: NDArray  # (n_x, m)
-    Y: NDArray  # (n_y, m)
+    X: NDArray  # (n_x, m) or (n_x, 0)
+    Y: NDArray  # (n_y, m) or (n_y, 0)
     X_rows: NDArray  # (m, n_x) or (0, n_x)
     Y_rows: NDArray  # (m, n_y) or (0, n_y)
     X_val: NDArray  # (n_x, m_val)
@@ -453,20 +455,22 @@ def _adam(opt, t, theta, grads, mu, nu):
     """Adam's step ``t`` (from 1) with bias correction. Twin: ``fnnet.optim.adam``.
 
     The corrections ``1 - beta**t`` are computed in float64, like the
-    reference's Python floats, and then rounded.
+    reference's Python floats; ``lr / c1`` and ``1 / c2`` are rounded once,
+    so that an element needs one division and one square root, not three
+    (the results move by an ulp or so).
     """
-    lr, eps = _rounded(opt.lr, theta), _rounded(opt.eps, theta)
+    eps = _rounded(opt.eps, theta)
     beta1, beta2 = _rounded(opt.beta1, theta), _rounded(opt.beta2, theta)
     one_minus_beta1 = _rounded(1.0 - opt.beta1, theta)
     one_minus_beta2 = _rounded(1.0 - opt.beta2, theta)
-    c1 = _rounded(1.0 - opt.beta1**t, theta)
-    c2 = _rounded(1.0 - opt.beta2**t, theta)
+    lr_over_c1 = _rounded(opt.lr / (1.0 - opt.beta1**t), theta)
+    one_over_c2 = _rounded(1.0 / (1.0 - opt.beta2**t), theta)
     for i in range(theta.shape[0]):
         g = grads[i]
         m_new = beta1 * mu[i] + one_minus_beta1 * g
         v_new = beta2 * nu[i] + one_minus_beta2 * (g * g)
         mu[i], nu[i] = m_new, v_new
-        theta[i] = theta[i] - lr * (m_new / c1) / (np.sqrt(v_new / c2) + eps)
+        theta[i] = theta[i] - lr_over_c1 * m_new / (np.sqrt(v_new * one_over_c2) + eps)
 
 
 @_jit
@@ -556,7 +560,8 @@ def buffers(data: Data, config: Config, theta: NDArray) -> Buffers:
 
     The caller owns it and passes it to every kernel call of the run.
     """
-    (n_x, m), n_y, m_val = data.X.shape, data.Y.shape[0], data.X_val.shape[1]
+    n_x, n_y, m_val = data.X.shape[0], data.Y.shape[0], data.X_val.shape[1]
+    m = max(data.X.shape[1], data.X_rows.shape[0])
     mb = min(config.batch_size, m)
     sizes = _sizes(config.layout, n_x, n_y, m, m_val, mb, mb == m)
     _, size, t_size, scratch_size = (int(n) for n in sizes)
@@ -591,7 +596,8 @@ def _epochs(data, config, state, work, chunk):
     offsets, orders = _unowned(work.offsets), _unowned(chunk.orders)
     costs, val_costs = _unowned(chunk.costs), _unowned(chunk.val_costs)
     val_accs, first = _unowned(chunk.val_accuracies), chunk.first_epoch
-    (n_x, m), n_y, m_val = X.shape, Y.shape[0], X_val.shape[1]
+    n_x, n_y, m_val = X.shape[0], Y.shape[0], X_val.shape[1]
+    m = max(X.shape[1], X_rows.shape[0])  # see Data
     mb = min(config.batch_size, m)  # no record is read below (see _unowned)
     n_batches = (m + mb - 1) // mb
     full = orders.shape[0] == 0

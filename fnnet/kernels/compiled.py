@@ -92,9 +92,10 @@ def _data(run: RunSpec) -> K.Data:
     One array type per dtype keeps the kernel to one compiled signature per
     dtype: a read-only or strided array would be another Numba type, and
     another compilation. Without validation data, empty ``(n, 0)`` arrays.
-    For minibatches, one copy of ``X`` and ``Y`` with an example per row
-    (gathering a minibatch's columns from ``X`` itself would read a cache
-    line for every value); empty ``(0, n)`` arrays for full batches.
+    For minibatches, ``X`` and ``Y`` with an example per row instead (see
+    ``Data``): one copy, unless the caller's ``X`` is the transpose of a
+    C-ordered array of rows. Gathering a minibatch's columns from ``X``
+    itself would read a cache line for every value.
     """
     X_val, Y_val = run.X_val, run.Y_val
     if X_val is None or Y_val is None:
@@ -103,14 +104,16 @@ def _data(run: RunSpec) -> K.Data:
     def c(a: NDArray) -> NDArray:
         return np.require(a, requirements=["C", "W"])
 
-    X_rows, Y_rows = (
-        (run.X[:, :0].T, run.Y[:, :0].T) if run.full_batch else (run.X.T, run.Y.T)
-    )
+    X, Y = run.X, run.Y
+    if run.full_batch:
+        X_rows, Y_rows = X[:, :0].T, Y[:, :0].T
+    else:
+        X_rows, Y_rows, X, Y = X.T, Y.T, X[:, :0], Y[:, :0]
     return K.Data(
-        X=c(run.X),
-        Y=c(run.Y),
-        X_rows=np.array(X_rows, order="C"),
-        Y_rows=np.array(Y_rows, order="C"),
+        X=c(X),
+        Y=c(Y),
+        X_rows=c(X_rows),
+        Y_rows=c(Y_rows),
         X_val=c(X_val),
         Y_val=c(Y_val),
     )
