@@ -20,6 +20,7 @@ from typing import Any
 
 from . import machine, probes, report
 from .impls import IMPLEMENTATIONS, REFERENCE
+from .same_process import same_process_probes
 from .timing import measure, measure_isolated
 from .workloads import Workload, make_task, select
 
@@ -204,12 +205,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     _log("matmul peak again ...")
     peak = machine.matmul_peak(sizes, calls, previous=peak)
     report.add_gflops(rows, _peak_by_dtype(peak))
-    probe_rows, cli = [], None
+    probe_rows, cli, same = [], None, []
     if not args.no_probes:
         _log("compile probes and console command ...")
         probed = workloads[:1] if args.quick else workloads
         probe_rows = probes.compile_probes(probed, cold=not args.quick)
         cli = probes.cli_wall_time(runs=1 if args.quick else 3)
+        heavy = [w for w in workloads if w.family in ("wide", "mnist")]
+        same = same_process_probes(heavy[:1] if args.quick else heavy, args.quick)
         if args.quick:
             notes.append("quick mode: no cold-compile probe (a full run has it)")
     result = {
@@ -230,6 +233,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "results": rows,
         "probes": probe_rows,
         "cli": cli,
+        "same_process": same,
         "notes": [*args.note, *notes],
         "wall_time_s": time.perf_counter() - started,
     }

@@ -310,6 +310,26 @@ def _probe_lines(
     return lines
 
 
+def _same_process_lines(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not rows:
+        return []
+    lines = [
+        "## Both backends in one process, alternating (per epoch, median)",
+        "",
+        "| workload | numpy | numba | numba / numpy |",
+        "|---|--:|--:|--:|",
+    ]
+    for r in rows:
+        if r.get("status") != "ok":
+            lines.append(_cells(r["workload"], "error", r.get("note"), ""))
+            continue
+        ratio = f"{r['numba_s'] / r['numpy_s']:.2f}"
+        lines.append(
+            _cells(r["workload"], fmt_time(r["numpy_s"]), fmt_time(r["numba_s"]), ratio)
+        )
+    return [*lines, ""]
+
+
 def _load_line(report: Mapping[str, Any]) -> str:
     start, end = report.get("load_average_at_start"), report["machine"]["load_average"]
     if not end:
@@ -369,6 +389,7 @@ def markdown(report: Mapping[str, Any], chart: str | None) -> str:
         "",
         *_probe_lines(report.get("probes") or [], report.get("cli")),
         "",
+        *_same_process_lines(report.get("same_process") or []),
     ]
     if report.get("notes"):
         out += ["## Notes", "", *(f"- {n}" for n in report["notes"]), ""]
