@@ -128,7 +128,7 @@ OPTIONS = st.fixed_dictionaries(
         "dtype": st.sampled_from([np.float64] * 3 + [np.float32]),
     }
 )
-SIZES = st.tuples(st.sampled_from([1, 7, 16, 40, 1 << 22]), st.sampled_from([1, 9]))
+SIZES = st.tuples(st.sampled_from([1, 7, 16, 40, 1 << 20]), st.sampled_from([1, 9]))
 
 
 @contextlib.contextmanager

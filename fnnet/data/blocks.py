@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from .table import _SENTINEL, StrPath, _file_of, _header, _open, _records, _Table
 
 #: Bytes read at a time (a block is this, cut back to the last whole line).
-BLOCK_BYTES = 1 << 22
+BLOCK_BYTES = 1 << 20
 _SPACE = b" \t\r\n\x0b\x0c"  # what bytes.rstrip() strips: trailing blank lines
 _TEXT_WIDTH = 32  # characters first allowed for a text target cell
 
