@@ -21,6 +21,7 @@ from fnnet.cli import loading
 from fnnet.cli.main import main
 from fnnet.cli.use import _predictions_csv
 from fnnet.data import blocks
+from fnnet.data.csvfile import _load_fast
 from fnnet.losses import accuracy, cost
 from fnnet.model import Model, load_model, model_outputs, save_model
 
@@ -196,3 +197,19 @@ def test_a_quick_load_shows_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     with loading.loading("d.csv", False) as progress:
         assert progress is None
     assert stream.getvalue() == ""
+
+
+# ---------------------------------------------------------------- the benchmark
+
+
+@pytest.mark.parametrize("kind", ["numeric", "text"])
+def test_the_benchmark_files_are_read_by_the_fast_reader(
+    tmp_path: Path, kind: str
+) -> None:
+    from bench.data_load import write_csv
+
+    path = write_csv(tmp_path / f"{kind}.csv", 500, kind)
+    ds = _load_fast(path, "label", None, "auto", None, np.dtype(np.float64), None)
+    assert ds.classes == (("0", "1") if kind == "numeric" else ("cat", "dog"))
+    every = np.loadtxt(path, delimiter=",", skiprows=1, usecols=range(N_X))
+    assert np.array_equal(ds.X, every.T) and ds.Y.shape == (1, 500)
