@@ -157,7 +157,11 @@ def fnnet_sklearn_trial(task: Task) -> Trial:
         est.fit(rows, y)
         return Outcome(est.model_.params, np.asarray(est.loss_curve_))
 
-    return Trial("fnnet-sklearn", run, note="FnnetClassifier.fit")
+    # fit initializes for the hidden activation: He for relu, Xavier (as the
+    # workloads' shared initial parameters) otherwise
+    comparable = w.hidden != "relu"
+    note = "FnnetClassifier.fit" + ("" if comparable else ", He init: not comparable")
+    return Trial("fnnet-sklearn", run, note=note, comparable=comparable)
 
 
 #: Name -> factory, in table order. The two NumPy yardsticks come first.
