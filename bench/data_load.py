@@ -212,8 +212,12 @@ def _machine() -> dict[str, Any]:
         import pandas as pd
 
         versions["pandas"] = pd.__version__
+    revision = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True
+    )
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "git": revision.stdout.decode().strip() or None,
         "cpu": cpu,
         "cores": os.cpu_count(),
         "load_average": [round(x, 2) for x in os.getloadavg()],
@@ -230,6 +234,7 @@ def markdown(report: dict[str, Any]) -> str:
         f"(numeric file {report['file_bytes']['numeric'] / 1e6:.1f} MB, text file "
         f"{report['file_bytes']['text'] / 1e6:.1f} MB); {report['cpu']}, "
         f"{report['cores']} cores, load average {report['load_average']}; "
+        f"at {report['git']}; "
         f"medians of {report['repeats']} processes each; "
         + ", ".join(f"{k} {v}" for k, v in report["versions"].items()),
         "",
