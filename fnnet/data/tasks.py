@@ -3,7 +3,9 @@
 This is the one place that knows the tasks. A :class:`Dataset` holds one of
 :data:`TASKS`; :func:`fnnet.data.load_csv` also takes ``"auto"``
 (:data:`TASK_CHOICES`) and then infers the task from the target column
-(:func:`_infer_task`), which :func:`_target` reads into ``Y``.
+(:func:`_infer_task`), which :func:`_target` reads into ``Y`` from the exact
+reader's cells and :func:`_target_of` from the fast reader's blocks, by the
+same rules.
 :data:`TASK_OUTPUTS` names the output layer each task trains with; a binary
 target can also train a softmax output as two one-hot classes, which
 :func:`as_multiclass` makes.
