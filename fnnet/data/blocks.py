@@ -20,7 +20,6 @@ import codecs
 import io
 import os
 import pathlib
-import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
@@ -122,7 +121,8 @@ def _chunks(layout: _Layout) -> Iterator[tuple[int, bytes]]:
     """(byte offset, whole lines) from line 2, without the trailing blank lines.
 
     Lines with nothing but white space are held back until a line with
-    something follows them, so blank lines at the end are never read.
+    something follows them, so blank lines at the end are never read, and
+    every block has a line with something on it.
     """
     size = BLOCK_BYTES  # read here, so that tests can make blocks small
     with _open(layout.table.path, layout.file) as f:
@@ -130,10 +130,9 @@ def _chunks(layout: _Layout) -> Iterator[tuple[int, bytes]]:
         offset, carry = layout.start, b""
         while data := f.read(size):
             buf = carry + data
-            filled = len(buf.rstrip(_SPACE))  # up to the last byte not blank
-            end = filled and (
-                buf.find(b"\n", filled) + 1 or buf.rfind(b"\n", 0, filled) + 1
-            )
+            whole = buf[: buf.rfind(b"\n") + 1]
+            filled = len(whole.rstrip(_SPACE))  # up to the last byte not blank
+            end = filled and whole.find(b"\n", filled) + 1
             if end:
                 yield offset, buf[:end]
             offset, carry = offset + end, buf[end:]
@@ -166,16 +165,14 @@ def _parse(
 def _loadtxt(text: str, fields: np.dtype) -> NDArray | None:
     """The rows of ``text`` as a structured array; None if NumPy cannot read them."""
     try:
-        with warnings.catch_warnings():  # a block of blank lines: not our warning
-            warnings.simplefilter("ignore", UserWarning)
-            return np.loadtxt(
-                io.StringIO(text),
-                dtype=fields,
-                delimiter=",",
-                comments=None,
-                quotechar=None,
-                ndmin=1,
-            )
+        return np.loadtxt(
+            io.StringIO(text),
+            dtype=fields,
+            delimiter=",",
+            comments=None,
+            quotechar=None,
+            ndmin=1,
+        )
     except ValueError:
         return None
 
