@@ -29,20 +29,23 @@ def progress(total: int, enabled: bool) -> Iterator[Callable[[int, float], Any] 
         show.close()
 
 
-class _Line:
-    """``training: 1200/5000 epochs, cost 0.0123``, redrawn with a carriage return."""
+class StatusLine:
+    """One line on a terminal, rewritten in place and blanked at the end.
 
-    def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream = total, stream
+    :meth:`show` redraws at most every ``interval`` seconds (always with
+    ``force``), padding over what was there before.
+    """
+
+    def __init__(self, stream: TextIO, interval: float = LINE_INTERVAL) -> None:
+        self.stream, self.interval = stream, interval
         self.drawn = 0  # width of what is on the line
-        self.last = -float("inf")  # draw at the first epoch, as tqdm does
+        self.last = -float("inf")  # so the first show draws, as tqdm does
 
-    def advance(self, epoch: int, J: float) -> None:
+    def show(self, text: str, *, force: bool = False) -> None:
         now = time.monotonic()
-        if now - self.last < LINE_INTERVAL:
+        if not force and now - self.last < self.interval:
             return
         self.last = now
-        text = f"training: {epoch + 1}/{self.total} epochs, cost {J:.4g}"
         self.stream.write("\r" + text.ljust(self.drawn))
         self.stream.flush()
         self.drawn = len(text)
@@ -51,6 +54,28 @@ class _Line:
         if self.drawn:
             self.stream.write("\r" + " " * self.drawn + "\r")
             self.stream.flush()
+
+
+def tqdm_class() -> Any:
+    """tqdm's bar class, or None where tqdm (an optional extra) is not installed."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm
+
+
+class _Line:
+    """``training: 1200/5000 epochs, cost 0.0123``."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.line = total, StatusLine(stream)
+
+    def advance(self, epoch: int, J: float) -> None:
+        self.line.show(f"training: {epoch + 1}/{self.total} epochs, cost {J:.4g}")
+
+    def close(self) -> None:
+        self.line.close()
 
 
 class _TqdmBar:
@@ -69,9 +94,8 @@ class _TqdmBar:
 
 def _tqdm_bar(total: int) -> _TqdmBar | None:
     """A tqdm bar, or None when tqdm is not installed."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
+    tqdm = tqdm_class()
+    if tqdm is None:
         return None
     bar = tqdm(total=total, desc="training", unit="epoch", file=sys.stderr, leave=False)
     return _TqdmBar(bar)

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import json
 import sys
-import time
 from collections.abc import Iterator
 from typing import Any, TextIO
 
@@ -15,6 +14,7 @@ from ..settings import Settings
 from ..sweep import GRID_NAMES, Summary, numeric_settings, plot, read_records, sweep
 from ..sweep import summarize as rank
 from .common import CliError, flag
+from .progress import StatusLine, tqdm_class
 from .train import SETTINGS, _data_options, _require_plotting
 
 SWEEP_EPILOG = """\
@@ -161,10 +161,7 @@ def _progress(total: int, enabled: bool) -> Iterator[Any]:
     if not enabled:
         yield lambda failed: None
         return
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        tqdm = None
+    tqdm = tqdm_class()
     bar = _Line(total, sys.stderr) if tqdm is None else _Bar(tqdm, total)
     try:
         yield bar.advance
@@ -190,32 +187,23 @@ class _Bar:
 
 
 class _Line:
-    """``sweep: 12/40 runs, 1 failed``, redrawn in place."""
+    """``sweep: 12/40 runs, 1 failed``, redrawn after every run."""
 
     def __init__(self, total: int, stream: TextIO) -> None:
-        self.total, self.stream, self.done, self.failed, self.drawn = (
-            total,
-            stream,
-            0,
-            0,
-            0,
-        )
-        self.start = time.monotonic()
+        self.total, self.done, self.failed = total, 0, 0
+        self.line = StatusLine(stream)
         self.advance(False, count=False)
 
     def advance(self, failed: bool, count: bool = True) -> None:
         self.done += count
         self.failed += failed
-        text = f"sweep: {self.done}/{self.total} runs" + (
-            f", {self.failed} failed" if self.failed else ""
+        text = f"sweep: {self.done}/{self.total} runs"
+        self.line.show(
+            text + (f", {self.failed} failed" if self.failed else ""), force=True
         )
-        self.stream.write("\r" + text.ljust(self.drawn))
-        self.stream.flush()
-        self.drawn = len(text)
 
     def close(self) -> None:
-        self.stream.write("\r" + " " * self.drawn + "\r")
-        self.stream.flush()
+        self.line.close()
 
 
 def _table(
