@@ -170,7 +170,7 @@ def test_train_shows_loading_progress_on_a_terminal(
     monkeypatch.setattr(loading, "DELAY", 0.0)  # a load of any length shows
     monkeypatch.setattr(blocks, "BLOCK_BYTES", 4096)  # several blocks
     if not tqdm:
-        monkeypatch.setattr(loading, "_tqdm_bar", lambda *args: None)
+        monkeypatch.setattr(loading, "tqdm_class", lambda: None)
     stderr = Terminal()
     monkeypatch.setattr(sys, "stderr", stderr)
     assert main(["train", str(data), "--target", "kind", "--epochs", "2"]) == 0

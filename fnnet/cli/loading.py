@@ -8,10 +8,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from .progress import StatusLine, tqdm_class
+
 #: Seconds of loading before anything is shown: a quick load shows nothing.
 DELAY = 1.0
-#: The plain line is redrawn at most this often (seconds).
-LINE_INTERVAL = 0.2
 
 
 @contextlib.contextmanager
@@ -37,46 +37,35 @@ class _Loading:
 
     def __init__(self, name: str, stream: TextIO) -> None:
         self.name, self.stream = name, stream
-        self.start, self.last = time.monotonic(), -float("inf")
+        self.start = time.monotonic()
         self.bar: Any = None  # tqdm's bar, once shown
-        self.drawn = 0  # width of the plain line on the terminal
+        self.line: StatusLine | None = None  # or the plain line, once shown
 
     def update(self, done: int, total: int) -> None:
-        now = time.monotonic()
-        if now - self.start < DELAY:
+        if time.monotonic() - self.start < DELAY:
             return
-        if self.bar is None and not self.drawn:
-            self.bar = _tqdm_bar(self.name, done, total, self.stream)
+        if self.bar is None and self.line is None:
+            tqdm = tqdm_class()
+            if tqdm is None:
+                self.line = StatusLine(self.stream)
+            else:
+                self.bar = tqdm(
+                    initial=done,
+                    total=total,
+                    desc=f"loading {self.name}",
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    file=self.stream,
+                    leave=False,
+                )
         if self.bar is not None:
             self.bar.update(done - self.bar.n)
-        elif now - self.last >= LINE_INTERVAL:
-            self.last = now
-            text = f"loading {self.name}: {done / total:.0%} of {total / 1e6:.1f} MB"
-            self.stream.write("\r" + text.ljust(self.drawn))
-            self.stream.flush()
-            self.drawn = len(text)
+        elif self.line is not None:
+            percent = f"{done / total:.0%} of {total / 1e6:.1f} MB"
+            self.line.show(f"loading {self.name}: {percent}")
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-        if self.drawn:
-            self.stream.write("\r" + " " * self.drawn + "\r")
-            self.stream.flush()
-
-
-def _tqdm_bar(name: str, done: int, total: int, stream: TextIO) -> Any:
-    """A tqdm bar counting bytes from ``done``, or None without tqdm."""
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return None
-    return tqdm(
-        initial=done,
-        total=total,
-        desc=f"loading {name}",
-        unit="B",
-        unit_scale=True,
-        unit_divisor=1024,
-        file=stream,
-        leave=False,
-    )
+        for shown in (self.bar, self.line):
+            if shown is not None:
+                shown.close()
