@@ -142,6 +142,7 @@ def fit(
     callback: Callable[[int, float], Any] | None = None,
     label: Callable[[str], str] = str,
     resume: Checkpoint | None = None,
+    progress: Callable[[int, int], Any] | None = None,
 ) -> FitResult:
     """Train a model on a data set: the recipe of ``fnnet train``.
 
@@ -170,6 +171,9 @@ def fit(
         ``callback(epoch, cost)`` as in :func:`fnnet.train`.
     label : callable, optional
         How error messages name a setting, e.g. ``"epochs"`` -> ``"--epochs"``.
+    progress : callable, optional
+        ``progress(bytes_read, bytes_in_file)`` while a CSV file loads (see
+        :func:`fnnet.data.load_csv`).
     resume : Checkpoint, optional
         Go on from an earlier fit's ``result.checkpoint`` (its parameters,
         optimizer state, minibatch order and scaling) for ``epochs`` more.
@@ -205,6 +209,7 @@ def fit(
         task=task,
         name=name,
         label=label,
+        progress=progress,
     )
     return run(job, callback, resume)
 
@@ -218,6 +223,7 @@ def prepare(
     task: str | None = None,
     name: str | None = None,
     label: Callable[[str], str] = str,
+    progress: Callable[[int, int], Any] | None = None,
 ) -> Job:
     """Check the settings, load and check the data, resolve the defaults once.
 
@@ -225,7 +231,7 @@ def prepare(
     what :func:`run` will do (for example how many epochs, for a progress bar).
     """
     s = check_settings(Settings() if settings is None else settings, label)
-    ds, src = _dataset(dataset, s.dtype, target, features, task)
+    ds, src = _dataset(dataset, s.dtype, target, features, task, progress)
     s = resolve_settings(s, src.defaults, ds.task, label)
     if ds.task == "binary" and s.output == "softmax":
         ds = data.as_multiclass(ds)
@@ -275,6 +281,7 @@ def _dataset(
     target: str | None,
     features: list[str] | None,
     task: str | None,
+    progress: Callable[[int, int], Any] | None,
 ) -> tuple[Dataset, Source]:
     """The data set to train on, checked once, and where it came from."""
     if isinstance(given, Dataset):
@@ -297,7 +304,9 @@ def _dataset(
     target = target or src.target
     if target is None:
         raise ValueError(f"target is required for a CSV file: a column of {src.name}")
-    ds = data.load_csv(src.path, target, features, task=task or "auto", dtype=dtype)
+    ds = data.load_csv(
+        src.path, target, features, task=task or "auto", dtype=dtype, progress=progress
+    )
     return ds, src._replace(target=target)
 
 

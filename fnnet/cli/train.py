@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 import numpy as np
 
-from .. import data
 from ..fitting import FitResult, prepare, run
 from ..io import atomic_write, check_writable
 from ..model import save_model
 from ..params import sizes_of
-from ..settings import Settings, check_settings, source_of
+from ..settings import Settings, source_of
 from .common import CliError, flag
 from .loading import loading
 from .progress import progress
@@ -33,8 +31,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     given = {name: getattr(args, name, None) for name in SETTINGS}
     settings = Settings(**{k: v for k, v in given.items() if v is not None})
     show = not args.quiet and sys.stderr.isatty()
-    dataset, options = _dataset(args, settings, show)
-    job = prepare(dataset, settings, label=flag, **options)
+    with loading(source_of(args.data).name, show) as read:
+        job = prepare(
+            args.data, settings, label=flag, progress=read, **_data_options(args)
+        )
     with progress(job.settings.epochs, show) as callback:
         result = run(job, callback)
     if args.plot:
@@ -44,29 +44,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     if not args.quiet:
         print("\n".join(summary(result, args.out, args.plot)))
     return 0
-
-
-def _dataset(
-    args: argparse.Namespace, settings: Settings, show: bool
-) -> tuple[Any, dict[str, Any]]:
-    """DATA and its options for ``prepare``: a CSV file is loaded here, so that
-    a terminal shows how much of a large one is read."""
-    options = _data_options(args)
-    src = source_of(args.data)
-    if src.path is None:
-        return args.data, options
-    dtype = check_settings(settings, flag).dtype  # bad settings before a long load
-    target = options["target"] or src.target
-    with loading(src.name, show) as callback:
-        ds = data.load_csv(
-            src.path,
-            target,
-            options["features"],
-            task=options["task"] or "auto",
-            dtype=dtype,
-            progress=callback,
-        )
-    return ds, {"target": target, "name": src.name}
 
 
 def _data_options(args: argparse.Namespace) -> dict[str, object]:
