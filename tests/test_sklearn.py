@@ -161,24 +161,13 @@ def test_pipeline_cross_validation_and_grid_search_agree_across_jobs() -> None:
     assert one.best_params_ == two.best_params_
 
 
-def test_grid_search_on_a_dask_cluster_gives_the_same_scores() -> None:
-    distributed = pytest.importorskip("distributed")
+def test_grid_search_on_a_dask_cluster_gives_the_same_scores(loopback_cluster) -> None:
     X, y = load_breast_cancer(return_X_y=True)
     X, y = X[::3], y[::3]
     est = FnnetClassifier(hidden_sizes=(8,), epochs=50)
     grid = {"l2": [0.0, 1.0], "learning_rate": [0.01, 0.05]}
     local = GridSearchCV(est, grid, cv=3, n_jobs=1).fit(X, y)
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster),
-        joblib.parallel_backend("dask"),
-    ):
+    with loopback_cluster(), joblib.parallel_backend("dask"):
         remote = GridSearchCV(est, grid, cv=3, n_jobs=-1).fit(X, y)
     assert np.array_equal(
         local.cv_results_["mean_test_score"], remote.cv_results_["mean_test_score"]

@@ -311,18 +311,8 @@ def test_missing_extras_are_clear_errors_before_any_run(
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Any:
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as local,
-        distributed.Client(local) as client,
-    ):
+def cluster(loopback_cluster: Any) -> Any:
+    with loopback_cluster() as client:
         yield client
 
 
