@@ -19,7 +19,9 @@ import fnnet as fn
 from fnnet import optim
 from fnnet import testing as ft
 from fnnet.kernels import _epochs as K
+from fnnet.kernels import compiled
 from fnnet.kernels.compiled import pack, unpack
+from fnnet.train import prepare_run
 
 EPOCHS = 50 if config.DISABLE_JIT else 1000
 TOL = {np.float64: 1e-9, np.float32: 1e-4}
@@ -176,6 +178,43 @@ def test_results_are_frozen_and_inputs_untouched():
     assert np.array_equal(before[1], X) and np.array_equal(before[2], Y)
     assert isinstance(trained, fn.Tree) and not trained["W1"].flags.writeable
     assert not history.costs.flags.writeable
+
+
+def _layouts(X):
+    """``X`` as a caller may hold it: C-ordered, transposed rows, read-only, strided."""
+    read_only = X.copy()
+    read_only.flags.writeable = False
+    return {
+        "C": X,
+        "rows.T": np.ascontiguousarray(X.T).T,
+        "read-only": read_only,
+        "strided": np.repeat(X, 2, axis=1)[:, ::2],
+    }
+
+
+@pytest.mark.parametrize("layout", ["C", "rows.T", "read-only", "strided"])
+@pytest.mark.parametrize("batch_size", [None, 16])
+def test_every_layout_of_x_agrees_and_is_read_in_place(layout, batch_size):
+    # 5 * 16 * 60 multiply-adds: a full batch of rows.T is read as rows.
+    X = _layouts(X5)[layout]
+    params = fn.initialize((5, 16, 1), seed=4)
+    kwargs = {"epochs": EPOCHS // 4, "learning_rate": 0.3, "batch_size": batch_size}
+    assert_agree(both(params, X, LABELS, seed=3, **kwargs), np.float64)
+    data = compiled._data(prepare_run(params, X, LABELS, **kwargs))
+    assert all(not a.flags.writeable for a in data)  # one kernel type
+    read = data.X_rows if data.X.size == 0 else data.X
+    # Minibatches are gathered from rows: another layout is packed once.
+    in_place = layout == "rows.T" or (batch_size is None and layout != "strided")
+    assert np.shares_memory(read, X) == in_place
+    assert np.array_equal(read.T if data.X.size == 0 else read, X)
+
+
+def test_large_packed_copies_are_made_by_threads_and_exact(monkeypatch):
+    monkeypatch.setattr(compiled, "_THREADED_COPY_BYTES", 1)
+    X = RNG.standard_normal((37, 1001))
+    rows = compiled._packed(X.T)
+    assert rows.flags.c_contiguous and np.array_equal(rows, X.T)
+    assert compiled._packed(rows) is rows
 
 
 @given(ft.params())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 import fnnet as fn
 from fnnet import optim
 from fnnet import testing as ft
+from fnnet._validation import check_finite
 
 XOR = fn.data.logic_gate("xor")
 
@@ -298,3 +300,24 @@ def test_both_backends_diverge_at_the_same_epoch():
             fn.train(p0, X, Y, epochs=50, validation=(X, Y), backend=backend, **options)
         epochs.append(err.value.epoch)
     assert epochs[0] == epochs[1]
+
+
+@pytest.mark.parametrize(
+    ("bad", "found"),
+    [(np.nan, r"nan at \[1, 2\]"), (np.inf, r"inf at \[1, 2\]"), (-np.inf, "-inf")],
+)
+def test_finite_check_locates_the_first_bad_value(bad, found):
+    X = np.ones((2, 4))
+    X[1, 2] = bad
+    X[1, 3] = -bad  # inf - inf: the sum is NaN either way
+    with pytest.raises(ValueError, match=f"X must be finite, found {found}"):
+        check_finite("X", X)
+
+
+def test_finite_values_whose_sum_overflows_pass_the_finite_check():
+    # The fast path sums the array; finite values may overflow that sum.
+    for dtype in (np.float64, np.float32, np.float16):
+        X = np.full((3, 5), np.finfo(dtype).max, dtype)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            check_finite("X", X)

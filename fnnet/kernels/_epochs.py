@@ -8,12 +8,13 @@ no views. ``theta`` holds ``W1`` (row-major), ``b1``, ``W2``, ...;
 ``layout[l] = (n, k, w_at, b_at)``: layer ``l + 1``'s ``W`` is ``(n, k)``, and
 ``W`` and ``b`` start at ``w_at`` and ``b_at``. A batch of ``m`` examples is
 row-major with stride ``m``: ``A`` holds each layer's activations and ``dZ``
-their gradients, from ``offsets[l]``; a full batch and the validation set are
-read in place. A minibatch is gathered from copies of ``X`` and ``Y`` with
-one example per row (``Data.X_rows``), its inputs into ``A``'s first block
-as rows (``(m, n_x)``, one contiguous copy per example: the first layer's
-products read them transposed) and its targets into ``T`` as columns. The
-kernel allocates nothing and works on unowned views (:func:`_unowned`).
+their gradients, from ``offsets[l]``; a full batch (its inputs as columns or
+as rows) and the validation set are read in place. A minibatch is gathered
+from copies of ``X`` and ``Y`` with one example per row (``Data.X_rows``), its
+inputs into ``A``'s first block as rows (``(m, n_x)``, one contiguous copy per
+example: the first layer's products read them transposed) and its targets
+into ``T`` as columns. The kernel allocates nothing and works on unowned
+views (:func:`_unowned`).
 
 Products of ``BLAS_MIN_MACS`` multiply-adds or more go to NumPy's own BLAS
 (:mod:`fnnet.kernels._blas`), smaller ones to loop nests: the backends agree
@@ -53,10 +54,11 @@ _inl = njit(fastmath=FASTMATH, error_model="numpy", inline="always")
 class Data(NamedTuple):
     """The examples; only read. ``m_val = 0``: no validation set.
 
-    Full batches are read as columns from ``X`` and ``Y``, and ``X_rows`` and
-    ``Y_rows`` are empty ``(0, n)``. Minibatches are gathered from ``X_rows``
-    and ``Y_rows`` (``X.T`` and ``Y.T``, C-ordered), and ``X`` and ``Y`` are
-    empty ``(n, 0)``. Either way ``m`` is the larger of the two lengths.
+    Full batches are read in place: the targets from ``Y``, the inputs as
+    columns from ``X`` or, if ``X`` is empty ``(n_x, 0)``, as rows from
+    ``X_rows``; ``Y_rows`` is empty ``(0, n_y)``. Minibatches are gathered
+    from ``X_rows`` and ``Y_rows`` (``X.T`` and ``Y.T``, C-ordered), and ``X``
+    and ``Y`` are empty. Either way ``m`` is the larger of the two lengths.
     """
 
     X: NDArray  # (n_x, m) or (n_x, 0)
@@ -509,18 +511,19 @@ def _batch(b, n_batches, mb, e, orders, data, flat, A, T):
 
     Passes ``0 .. n_batches - 1`` are the minibatches, gathered through this
     epoch's permutation into the first block of ``A`` and into ``T``, or the
-    whole training set; pass ``n_batches`` is the validation set. ``flat``
-    is ``(X, Y, X_val, Y_val)`` flattened, ``data`` is ``(X_rows, Y_rows, n_x,
-    m)``. Twin: ``_batches`` and ``fnnet.network.evaluate``.
+    whole training set (from ``X`` or ``X_rows``: see ``Data``); pass
+    ``n_batches`` is the validation set. ``flat`` is ``(X, Y, X_val, Y_val,
+    X_rows)`` flattened, ``data`` is ``(X_rows, Y_rows, n_x, m)``. Twin:
+    ``_batches`` and ``fnnet.network.evaluate``.
     """
-    X_all, Y_all, Xv_all, Yv_all = flat
+    X_all, Y_all, Xv_all, Yv_all, Xr_all = flat
     X_rows, Y_rows, n_x, m = data
     if b == n_batches:
         return Xv_all, Yv_all, Xv_all.size // n_x
     start = b * mb
     size = min(mb, m - start)
     if orders.shape[0] == 0:
-        return X_all, Y_all, size
+        return (X_all if X_all.size > 0 else Xr_all), Y_all, size
     _gather_rows(X_rows, orders, e, start, size, A)
     _gather(Y_rows, orders, e, start, size, T)
     return A, T, size
@@ -619,6 +622,7 @@ def _epochs(data, config, state, work, chunk):
         _unowned(Y.reshape(Y.size)),
         _unowned(X_val.reshape(X_val.size)),
         _unowned(Y_val.reshape(Y_val.size)),
+        _unowned(X_rows.reshape(X_rows.size)),
     )
     data_ = (X_rows, Y_rows, X.shape[0], m)
     for e in range(costs.shape[0]):
@@ -627,7 +631,7 @@ def _epochs(data, config, state, work, chunk):
         # single call site, so the forward code is compiled once.
         for b in range(n_batches + (m_val > 0)):
             inp, tgt, size = _batch(b, n_batches, mb, e, orders, data_, flat, A, T)
-            r = b < n_batches and orders.shape[0] > 0  # a gathered minibatch
+            r = b < n_batches and X_rows.shape[0] > 0  # inputs stored as rows
             at = _forward(
                 theta, layout, inp, r, base, size, hidden, output, A, offsets, scratch
             )
