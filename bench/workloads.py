@@ -286,7 +286,8 @@ def make_data(w: Workload, seed: int = DATA_SEED) -> tuple[Array, Array, str]:
     -------
     X : ndarray of shape (n_x, m)
     Y : ndarray of shape (n_y, m)
-        0/1 labels for sigmoid, one-hot columns for softmax.
+        0/1 labels for sigmoid, one-hot columns for softmax. Both are
+        read-only transposes of C-ordered rows (see :func:`_held_as_rows`).
     source : str
         Where the numbers come from, for the report.
 
@@ -303,14 +304,20 @@ def make_data(w: Workload, seed: int = DATA_SEED) -> tuple[Array, Array, str]:
             f"sizes {w.sizes} and m={w.m}"
         )
     dtype = np.dtype(w.dtype)
-    X = X.astype(dtype, copy=False)
-    return _read_only(X), _read_only(Y.astype(dtype)), source
+    return _held_as_rows(X.astype(dtype)), _held_as_rows(Y.astype(dtype)), source
 
 
-def _read_only(a: Array) -> Array:
-    a = np.ascontiguousarray(a)
-    a.setflags(write=False)
-    return a
+def _held_as_rows(a: Array) -> Array:
+    """``a`` as the view ``rows.T`` of a read-only C-ordered array of rows.
+
+    Data are held as rows, an example per row, as files and loaders deliver
+    them; every implementation gets views of the same rows: the lean loop
+    ``X.T`` itself, fnnet ``X`` (its ``(n_x, m)`` convention takes the
+    transposed view without a copy).
+    """
+    rows = np.ascontiguousarray(a.T)
+    rows.setflags(write=False)
+    return rows.T
 
 
 # ---------------------------------------------------------- initial values
@@ -354,7 +361,9 @@ def batch_orders(w: Workload, epochs: int, seed: int = BATCH_SEED) -> NDArray | 
     if w.batch_size is None or w.batch_size >= w.m:
         return None
     rng = np.random.default_rng(seed)
-    return _read_only(np.stack([rng.permutation(w.m) for _ in range(epochs)]))
+    orders = np.stack([rng.permutation(w.m) for _ in range(epochs)])
+    orders.setflags(write=False)
+    return orders
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from numba import config
 import fnnet as fn
 from fnnet import optim
 from fnnet import testing as ft
+from fnnet.kernels import _blas, compiled
 from fnnet.kernels import _epochs as K
-from fnnet.kernels import compiled
 from fnnet.kernels.compiled import pack, unpack
 from fnnet.train import prepare_run
 
@@ -280,3 +280,32 @@ def test_kernel_refuses_buffers_that_do_not_fit(monkeypatch):
         fn.train(
             fn.initialize((2, 4, 1)), X, Y, epochs=2, learning_rate=1.0, backend="numba"
         )
+
+
+@pytest.mark.skipif(_blas._THREADS is None, reason="NumPy's BLAS has no thread calls")
+def test_small_networks_run_blas_on_one_thread_and_restore_it(monkeypatch):
+    setter, getter = _blas._THREADS
+    seen = []
+    kernel = K._epochs_kernel
+
+    def spy(*args):
+        seen.append(getter())
+        return kernel(*args)
+
+    monkeypatch.setattr(K, "_epochs_kernel", spy)
+    before = getter()
+    setter(2)
+    try:
+        X, Y = fn.data.logic_gate("xor")
+        params = fn.initialize((2, 4, 1), seed=0)
+        fn.train(params, X, Y, epochs=3, learning_rate=1.0, backend="numba")
+        monkeypatch.setattr(compiled, "_ONE_THREAD_MACS", 0)  # now "large"
+        fn.train(params, X, Y, epochs=3, learning_rate=1.0, backend="numba")
+        assert seen == [1, 2] and getter() == 2
+        with _blas.one_thread():  # nested blocks restore once, at the end
+            with _blas.one_thread():
+                assert getter() == 1
+            assert getter() == 1
+        assert getter() == 2
+    finally:
+        setter(before)

@@ -18,7 +18,10 @@ the CBLAS call in compiled code. Twin: ``numpy.matmul``.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import threading
+from collections.abc import Iterator
 
 import llvmlite.binding as llvm
 import numpy as np
@@ -28,6 +31,11 @@ from numba.extending import intrinsic, overload
 _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 #: Names tried in NumPy's BLAS, in order, with ``?`` the precision letter.
 _CANDIDATES = ("scipy_cblas_?gemm64_", "cblas_?gemm64_")
+#: Its thread-count setter and getter (process-wide), tried in order.
+_THREAD_CALLS = (
+    ("scipy_openblas_set_num_threads64_", "scipy_openblas_get_num_threads64_"),
+    ("openblas_set_num_threads", "openblas_get_num_threads"),
+)
 
 
 def _numpy_blas() -> ctypes.CDLL:
@@ -56,6 +64,54 @@ def _register() -> None:
 
 
 _register()
+
+
+def _thread_calls() -> tuple[ctypes._CFuncPtr, ctypes._CFuncPtr] | None:
+    lib = _numpy_blas()
+    for set_name, get_name in _THREAD_CALLS:
+        setter, getter = getattr(lib, set_name, None), getattr(lib, get_name, None)
+        if setter is not None and getter is not None:
+            setter.argtypes, setter.restype = [ctypes.c_int], None
+            getter.argtypes, getter.restype = [], ctypes.c_int
+            return setter, getter
+    return None
+
+
+_THREADS = _thread_calls()
+_one_thread_lock = threading.Lock()
+_one_thread_depth = 0
+_saved_threads = 0
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run NumPy's BLAS on one thread inside the block, then restore its count.
+
+    For networks whose products are small: there, handing each product to a
+    second thread costs more than it saves, and a worker thread that waits
+    spinning between the products slows the serial passes in between. The
+    setting is process-wide (OpenBLAS has no per-call one), so NumPy's
+    products in other threads are single-threaded meanwhile; nested and
+    concurrent blocks restore the count once, when the last one ends. Without
+    OpenBLAS's thread calls this does nothing.
+    """
+    global _one_thread_depth, _saved_threads
+    if _THREADS is None:
+        yield
+        return
+    setter, getter = _THREADS
+    with _one_thread_lock:
+        if _one_thread_depth == 0:
+            _saved_threads = getter()
+            setter(1)
+        _one_thread_depth += 1
+    try:
+        yield
+    finally:
+        with _one_thread_lock:
+            _one_thread_depth -= 1
+            if _one_thread_depth == 0:
+                setter(_saved_threads)
 
 
 def _external(name: str, dtype: types.Type) -> types.ExternalFunction:

@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,7 @@ from numpy.typing import NDArray
 
 from fnnet._run import History, RunSpec, batch_orders, diverged, make_history
 from fnnet.kernels import _epochs as K
+from fnnet.kernels._blas import one_thread
 from fnnet.optim import AdamState, MomentumState, SgdState
 from fnnet.params import Tree, freeze, layer_keys
 
@@ -40,6 +42,8 @@ _CALLBACK_INTERVAL = 0.1
 _THREADED_COPY_BYTES = 1 << 24
 #: Examples per block of the packed copy: a block's source and copy stay in cache.
 _COPY_BLOCK = 32
+#: Runs whose largest product has fewer multiply-adds keep BLAS on one thread.
+_ONE_THREAD_MACS = 1 << 22
 
 
 def train_compiled(run: RunSpec) -> tuple[Tree, History]:
@@ -52,10 +56,13 @@ def train_compiled(run: RunSpec) -> tuple[Tree, History]:
     # referenced here until the last call has returned.
     chunks: list[tuple[K.Chunk, int]] = []  # each call's chunk, epochs it ran
     size, done, stopped = _first_chunk(run), 0, False
+    small = _largest_product(run, layout) < _ONE_THREAD_MACS
+    threads = one_thread if small else nullcontext  # see one_thread
     while done < run.epochs and not stopped:
         chunk = _chunk(run, done, min(size, run.epochs - done))
         start = time.perf_counter()
-        with np.errstate(over="ignore", invalid="ignore"):  # only without the JIT
+        # errstate matters only without the JIT.
+        with threads(), np.errstate(over="ignore", invalid="ignore"):
             ran, status = K._epochs_kernel(data, config, state, work, chunk)
         chunks.append((chunk, ran))
         _check_status(status, chunks)
@@ -63,6 +70,14 @@ def train_compiled(run: RunSpec) -> tuple[Tree, History]:
         done, stopped = done + ran, status == K.STOPPED
         size = _next_chunk(size, time.perf_counter() - start, run)
     return _result(run, state, layout, chunks, stopped)
+
+
+def _largest_product(run: RunSpec, layout: NDArray[np.int64]) -> int:
+    """Multiply-adds of the run's largest matrix product (a layer, one batch)."""
+    m = run.X.shape[1] if run.full_batch else run.batch_size
+    if run.X_val is not None:
+        m = max(m, run.X_val.shape[1])
+    return int((layout[:, 0] * layout[:, 1]).max()) * m
 
 
 def pack(
