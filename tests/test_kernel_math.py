@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from fnnet.kernels._math import elementwise, vexp, vsigmoid, vtanh
+from fnnet.kernels._math import elementwise, positive_log, vexp, vsigmoid, vtanh
 
 JIT = not numba.config.DISABLE_JIT
 GRID_SIZE = 1_000_000 if JIT else 20_000
@@ -360,3 +360,37 @@ def test_kernel_loops_are_vectorized(name: str, dtype: type) -> None:
     caller = _caller(name)
     caller(np.ones(8, dtype), 0, 8)
     assert re.search(r"\bv?mulpd\b", caller.inspect_asm(caller.signatures[0]))
+
+
+def _log_loop(x: np.ndarray, out: np.ndarray) -> None:
+    for i in range(x.shape[0]):
+        out[i] = positive_log(x[i])
+
+
+log_loop = numba.njit(cache=False, error_model="numpy")(_log_loop)
+
+
+def test_positive_log_within_1_ulp_over_its_domain() -> None:
+    # The costs take logs of outputs clipped to [tiny, 1 - epsneg]: (0, 1]
+    # densely, next to 1 most finely, and every binade of the normal range.
+    rng = np.random.default_rng(7)
+    n = GRID_SIZE
+    info = np.finfo(np.float64)
+    x = np.concatenate(
+        [
+            rng.random(n) + info.tiny,
+            1.0 - rng.random(n // 10) * 1e-6,
+            np.exp(rng.uniform(-708.0, 709.0, n)),
+            [info.tiny, 1 - info.epsneg, 0.5, 1.0, 2.0, info.max],
+        ]
+    )
+    got = np.empty_like(x)
+    log_loop(x, got)
+    assert ulp_distance(got, np.log(x)).max() <= 1
+    assert got[-3] == 0.0  # log(1) exactly
+
+
+@READS_X86_ASSEMBLY
+def test_positive_log_loop_is_vectorized() -> None:
+    log_loop(np.ones(8), np.empty(8))
+    assert re.search(r"\bv?mulpd\b", log_loop.inspect_asm(log_loop.signatures[0]))

@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 
 from fnnet.kernels._blas import gemm
 from fnnet.kernels._config import CACHE, FASTMATH
-from fnnet.kernels._math import elementwise
+from fnnet.kernels._math import elementwise, positive_log
 
 TANH, SIGMOID, RELU, SOFTMAX, IDENTITY = 0, 1, 2, 3, 4
 SGD, MOMENTUM, ADAM = 0, 1, 2
@@ -115,6 +115,7 @@ class Buffers(NamedTuple):
     dZ: NDArray  # the same size as A
     T: NDArray  # the gathered minibatch targets (empty for full batches)
     scratch: NDArray  # column maxima and sums of the softmax
+    terms: NDArray[np.float64]  # one output row's cost terms
     offsets: NDArray[np.int64]  # (L,): where each layer starts in A and dZ
 
 
@@ -353,14 +354,17 @@ def _backward(theta, layout, inp, rows, tgt, m, hidden, A, dZ, offsets, l2, grad
             )
 
 
-@_inl
-def _cost(output, A, at, tgt, n, m):
+@_jit
+def _cost(output, A, at, tgt, n, m, terms):
     """Mean cost of the outputs against the targets ``tgt`` (flat).
 
     The output's canonical loss. Twin: ``fnnet.losses.logloss /
     cross_entropy / mse``; logs of ``A`` clipped to ``[tiny, 1 - epsneg]``
-    of its dtype. Terms whose weight is 0 are skipped (they add exactly 0 in
-    the reference too).
+    of its dtype. Each output row's terms go to ``terms`` (float64, at least
+    ``m`` values) in a loop that vectorizes, then are summed: a running sum
+    in the loop would keep it scalar, with a libm call per logarithm. The
+    logarithms are float64 (``log(1 - a)`` for ``log1p(-a)``: 1e-16 apart);
+    a term of weight 0 is exactly 0, as in the reference.
     """
     s = 0.0
     if output == IDENTITY:
@@ -368,12 +372,17 @@ def _cost(output, A, at, tgt, n, m):
             s += 0.5 * (A[at + q] - tgt[q]) * (A[at + q] - tgt[q])
         return s / m
     lo, hi = _clip_bounds(A)
-    for q in range(n * m):
-        a, y = min(max(A[at + q], lo), hi), tgt[q]
-        if y != 0.0:
-            s -= y * np.log(a)
-        if output == SIGMOID and y != 1.0:
-            s -= (1.0 - y) * np.log1p(-a)
+    for i in range(n):
+        row = i * m
+        if output == SIGMOID:
+            for j in range(m):
+                a, y = np.float64(min(max(A[at + row + j], lo), hi)), tgt[row + j]
+                terms[j] = y * positive_log(a) + (1.0 - y) * positive_log(1.0 - a)
+        else:
+            for j in range(m):
+                a = np.float64(min(max(A[at + row + j], lo), hi))
+                terms[j] = tgt[row + j] * positive_log(a)
+        s -= _row_sum(terms, 0, m)
     return s / m
 
 
@@ -545,14 +554,15 @@ def _sizes(layout, n_x, n_y, m, m_val, mb, full):
     """Where the layers start in ``A``, and the lengths of ``A``, ``T``, ``scratch``.
 
     With room for the largest batch, ``mb`` examples, whose inputs come first
-    unless ``full`` (a full batch is read in place). Twin: none; :func:`buffers`
-    allocates these lengths and the kernel checks them on entry.
+    unless ``full`` (a full batch is read in place); ``terms`` is as long as
+    ``scratch``. Twin: none; :func:`buffers` allocates these lengths and the
+    kernel checks them on entry.
     """
     base = 0 if full else n_x * mb
     rows = 0
     for l in range(layout.shape[0]):
         rows += layout[l, 0]
-    return base, base + rows * max(mb, m_val), 0 if full else n_y * mb, max(m, m_val)
+    return base, base + rows * max(mb, m_val), 0 if full else n_y * mb, max(mb, m_val)
 
 
 _sizes_compiled = _inl(_sizes)
@@ -574,6 +584,7 @@ def buffers(data: Data, config: Config, theta: NDArray) -> Buffers:
         dZ=np.empty(size, theta.dtype),
         T=np.empty(t_size, theta.dtype),
         scratch=np.empty(scratch_size, theta.dtype),
+        terms=np.empty(scratch_size, np.float64),
         offsets=np.empty(config.layout.shape[0], np.int64),
     )
 
@@ -595,7 +606,7 @@ def _epochs(data, config, state, work, chunk):
     count, best = _unowned(state.count), _unowned(state.best)
     best_cost, best_epoch = _unowned(state.best_cost), _unowned(state.best_epoch)
     grads, A, dZ = _unowned(work.grads), _unowned(work.A), _unowned(work.dZ)
-    T, scratch = _unowned(work.T), _unowned(work.scratch)
+    T, scratch, terms = _unowned(work.T), _unowned(work.scratch), _unowned(work.terms)
     offsets, orders = _unowned(work.offsets), _unowned(chunk.orders)
     costs, val_costs = _unowned(chunk.costs), _unowned(chunk.val_costs)
     val_accs, first = _unowned(chunk.val_accuracies), chunk.first_epoch
@@ -611,7 +622,7 @@ def _epochs(data, config, state, work, chunk):
     if (
         min(A.shape[0], dZ.shape[0]) < size
         or T.shape[0] < t_size
-        or scratch.shape[0] < scratch_size
+        or min(scratch.shape[0], terms.shape[0]) < scratch_size
         or offsets.shape[0] < layout.shape[0]
         or grads.shape[0] != theta.shape[0]
         or (orders.shape[0] > 0 and min(X_rows.shape[0], Y_rows.shape[0]) < m)
@@ -635,7 +646,7 @@ def _epochs(data, config, state, work, chunk):
             at = _forward(
                 theta, layout, inp, r, base, size, hidden, output, A, offsets, scratch
             )
-            cost = _cost(output, A, at, tgt, n_y, size)
+            cost = _cost(output, A, at, tgt, n_y, size, terms)
             if b == n_batches:
                 break
             J += (cost + _penalty(theta, layout, l2, size)) * size / m

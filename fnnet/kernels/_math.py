@@ -295,6 +295,47 @@ def _sigmoid_f32(z):
     return num / ((1.0 + e) if near0 else d32)
 
 
+_SQRT2 = 1.4142135623730951
+_MANTISSA = (1 << 52) - 1
+_ONE_BITS = 0x3FF0000000000000  # 1.0
+# fdlibm's e_log.c: R(z) ~ (log((1 + s) / (1 - s)) - 2 s) / s, z = s**2,
+# |s| <= 0.1716, error below 2**-58.45.
+_LG1 = 6.666666666666735130e-01
+_LG2 = 3.999999999940941908e-01
+_LG3 = 2.857142874366239149e-01
+_LG4 = 2.222219843214978396e-01
+_LG5 = 1.818357216161805012e-01
+_LG6 = 1.531383769920937332e-01
+_LG7 = 1.479819860511658591e-01
+
+
+@_jit_inline
+def positive_log(x):
+    """Natural logarithm of a positive, normal, finite float64, within 1 ulp.
+
+    For kernels whose inputs are clipped into that range (the costs); other
+    inputs give meaningless results, never an error. fdlibm's method without
+    its branches: ``x = 2**k (1 + f)`` with ``1 + f`` in ``[sqrt(2)/2,
+    sqrt(2))``, ``s = f / (2 + f)``, and ``log(1 + f) = f - (f**2/2 - s
+    (f**2/2 + R(s**2)))``.
+    """
+    bits = np.float64(x).view(np.int64)
+    k = ((bits >> 52) & _EXP_MASK) - _EXP_BIAS
+    m = np.int64((bits & _MANTISSA) | _ONE_BITS).view(np.float64)  # [1, 2)
+    big = m > _SQRT2
+    m = m * 0.5 if big else m
+    dk = np.float64(k + 1 if big else k)
+    f = m - 1.0
+    s = f / (2.0 + f)
+    z = s * s
+    w = z * z
+    t1 = w * _fma(w, _fma(w, _LG6, _LG4), _LG2)
+    t2 = z * _fma(w, _fma(w, _fma(w, _LG7, _LG5), _LG3), _LG1)
+    hfsq = 0.5 * f * f
+    tail = _fma(s, hfsq + (t1 + t2), dk * _LN2_LO)
+    return _fma(dk, _LN2_HI, -((hfsq - tail) - f))
+
+
 # ---------------------------------------------------------------------------
 # Array functions: one skeleton for every element function
 # ---------------------------------------------------------------------------
