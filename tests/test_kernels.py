@@ -194,8 +194,9 @@ def _layouts(X):
 
 @pytest.mark.parametrize("layout", ["C", "rows.T", "read-only", "strided"])
 @pytest.mark.parametrize("batch_size", [None, 16])
-def test_every_layout_of_x_agrees_and_is_read_in_place(layout, batch_size):
-    # 5 * 16 * 60 multiply-adds: a full batch of rows.T is read as rows.
+def test_every_layout_of_x_agrees_and_is_read_in_place(layout, batch_size, monkeypatch):
+    # As if X5 were large: a full batch of rows.T is read as rows.
+    monkeypatch.setattr(compiled, "_ROWS_IN_PLACE_BYTES", X5.nbytes)
     X = _layouts(X5)[layout]
     params = fn.initialize((5, 16, 1), seed=4)
     kwargs = {"epochs": EPOCHS // 4, "learning_rate": 0.3, "batch_size": batch_size}
@@ -207,6 +208,14 @@ def test_every_layout_of_x_agrees_and_is_read_in_place(layout, batch_size):
     in_place = layout == "rows.T" or (batch_size is None and layout != "strided")
     assert np.shares_memory(read, X) == in_place
     assert np.array_equal(read.T if data.X.size == 0 else read, X)
+
+
+def test_a_small_full_batch_of_rows_is_copied_into_columns():
+    X = _layouts(X5)["rows.T"]
+    params = fn.initialize((5, 16, 1), seed=4)
+    data = compiled._data(prepare_run(params, X, LABELS, epochs=1, learning_rate=1))
+    assert data.X_rows.size == 0 and data.X.flags.c_contiguous
+    assert not np.shares_memory(data.X, X) and np.array_equal(data.X, X)
 
 
 def test_large_packed_copies_are_made_by_threads_and_exact(monkeypatch):

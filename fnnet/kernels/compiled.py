@@ -42,6 +42,8 @@ _CALLBACK_INTERVAL = 0.1
 _THREADED_COPY_BYTES = 1 << 24
 #: Examples per block of the packed copy: a block's source and copy stay in cache.
 _COPY_BLOCK = 32
+#: A full batch of rows (``X = rows.T``) this large is read as rows, in place.
+_ROWS_IN_PLACE_BYTES = 1 << 22
 #: Runs whose largest product has fewer multiply-adds keep BLAS on one thread.
 _ONE_THREAD_MACS = 1 << 22
 
@@ -113,25 +115,27 @@ def _data(run: RunSpec) -> K.Data:
     One array type per dtype keeps the kernel to one compiled signature per
     dtype: the caller's arrays, writeable or not, are passed as read-only
     views (the kernel only reads them), and a strided array is copied.
-    Without validation data, empty ``(n, 0)`` arrays. A full batch is read
-    in place as columns, or as rows when ``X`` is the transpose of a
-    C-ordered array of rows (``rows.T``) and its first layer's products are
-    large enough for BLAS (see ``Data``). Minibatches are gathered from rows:
-    one copy (:func:`_packed`), unless ``X`` is such a transpose. Gathering
-    a minibatch's columns from ``X`` itself would read a cache line for every
+    Without validation data, empty ``(n, 0)`` arrays (see ``Data``).
+
+    A full batch is read in place as columns. When ``X`` is the transpose
+    of a C-ordered array of rows (``rows.T``), a large one is read in place
+    as rows, and one under ``_ROWS_IN_PLACE_BYTES`` is copied into columns:
+    BLAS's small-matrix kernels multiply columns faster, and the copy costs
+    less than an epoch. Minibatches are gathered from rows: one copy
+    (:func:`_packed`), unless ``X`` is such a transpose. Gathering a
+    minibatch's columns from ``X`` itself would read a cache line for every
     value.
     """
     X_val, Y_val = run.X_val, run.Y_val
     if X_val is None or Y_val is None:
         X_val, Y_val = run.X[:, :0], run.Y[:, :0]
     X, Y = run.X, run.Y
-    n_x, m = X.shape
     if not run.full_batch:
         X_rows, Y_rows, X, Y = X.T, Y.T, X[:, :0], Y[:, :0]
     elif (
         X.T.flags.c_contiguous
         and not X.flags.c_contiguous
-        and n_x * len(run.params["b1"]) * m >= K.BLAS_MIN_MACS
+        and X.nbytes >= _ROWS_IN_PLACE_BYTES
     ):
         X_rows, Y_rows, X = X.T, Y[:, :0].T, X[:, :0]
     else:
