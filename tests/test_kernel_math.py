@@ -20,7 +20,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from fnnet.kernels._math import elementwise, positive_log, vexp, vsigmoid, vtanh
+from fnnet.kernels._math import (
+    HAS_FMA,
+    elementwise,
+    positive_log,
+    vexp,
+    vsigmoid,
+    vtanh,
+)
 
 JIT = not numba.config.DISABLE_JIT
 GRID_SIZE = 1_000_000 if JIT else 20_000
@@ -316,6 +323,8 @@ def test_loops_are_vectorized(name: str, dtype: type) -> None:
     assert re.search(r"\bv?mulpd\b", asm)
     direct_calls = re.findall(r"^\s*call\w*\s+([^*\s]\S*)", asm, re.MULTILINE)
     assert direct_calls == []
+    # ...and packed fused multiply-adds where the CPU has them.
+    assert bool(re.search(r"\bvfn?m(add|sub)\w*pd\b", asm)) == HAS_FMA
 
 
 @pytest.mark.parametrize("name", sorted(KERNELS))

@@ -125,7 +125,7 @@ def _fused(typingctx, a, b, c):
     return types.float64(types.float64, types.float64, types.float64), codegen
 
 
-@overload(_fma, inline="always")
+@overload(_fma)
 def _fma_compiled(a, b, c):
     if HAS_FMA:
         return lambda a, b, c: _fused(np.float64(a), np.float64(b), np.float64(c))
