@@ -31,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import carray, njit, types
 from numba.extending import intrinsic, overload
+from numba.np.arrayobj import populate_array
 from numpy.typing import NDArray
 
 from fnnet.kernels._blas import gemm
@@ -157,6 +158,48 @@ def _unowned_compiled(a):
     return lambda a: carray(_data_pointer(a), a.shape)
 
 
+def _block(a, at, size):
+    """Elements ``at .. at + size - 1`` of the C-ordered ``a``, as a 1-D array.
+
+    A loop that indexes the block from 0 vectorizes, where one that indexes
+    ``a[at + j]`` does not: with a signed offset of unknown sign Numba's
+    negative-index wraparound stays in every access (a select, or a scatter
+    store). Compiled: an unowned array (see :func:`_unowned`), built
+    directly. In plain Python: a view.
+    """
+    return a.reshape(-1)[at : at + size]
+
+
+@intrinsic
+def _block_view(typingctx, arr, at, size):
+    block = types.Array(arr.dtype, 1, "C")
+
+    def codegen(context, builder, sig, args):
+        src = context.make_array(sig.args[0])(context, builder, args[0])
+        out = context.make_array(block)(context, builder)
+        itemsize = context.get_constant(
+            types.intp, context.get_abi_sizeof(context.get_data_type(arr.dtype))
+        )
+        populate_array(
+            out,
+            data=builder.gep(src.data, [args[1]]),
+            shape=[args[2]],
+            strides=[itemsize],
+            itemsize=itemsize,
+            meminfo=None,
+        )
+        return out._getvalue()
+
+    return block(arr, types.intp, types.intp), codegen
+
+
+@overload(_block)
+def _block_compiled(a, at, size):
+    if a.layout != "C":
+        return None
+    return lambda a, at, size: _block_view(a, at, size)
+
+
 @_inl
 def _affine(theta, w_at, b_at, n, k, src, a_at, rows, m, A, z_at):
     """``Z = W @ A_prev + b`` for one layer, into its block of ``A`` at ``z_at``.
@@ -168,17 +211,24 @@ def _affine(theta, w_at, b_at, n, k, src, a_at, rows, m, A, z_at):
     if rows or n * k * m >= BLAS_MIN_MACS:
         # Z starts as b, and BLAS adds W @ A_prev to it: no second pass.
         for i in range(n):
-            b = theta[b_at + i]
+            b, z = theta[b_at + i], _block(A, z_at + i * m, m)
             for j in range(m):
-                A[z_at + i * m + j] = b
+                z[j] = b
         gemm(False, rows, n, m, k, theta, w_at, src, a_at, 1.0, A, z_at)
         return
+    # Row by row, sums over p in order, each a multiply-add of whole rows.
     for i in range(n):
+        z, w = _block(A, z_at + i * m, m), _block(theta, w_at + i * k, k)
+        a = _block(src, a_at, m)
         for j in range(m):
-            acc = theta[w_at + i * k] * src[a_at + j]
-            for p in range(1, k):
-                acc += theta[w_at + i * k + p] * src[a_at + p * m + j]
-            A[z_at + i * m + j] = acc + theta[b_at + i]
+            z[j] = w[0] * a[j]
+        for p in range(1, k):
+            a = _block(src, a_at + p * m, m)
+            for j in range(m):
+                z[j] += w[p] * a[j]
+        b = theta[b_at + i]
+        for j in range(m):
+            z[j] += b
 
 
 @_inl
@@ -195,21 +245,24 @@ def _weight_grads(
         gemm(False, not rows, n, k, m, dZ, d_at, A, a_at, 0.0, grads, w_at)
     else:
         for i in range(n):
+            d, g = _block(dZ, d_at + i * m, m), _block(grads, w_at + i * k, k)
             for p in range(k):
-                acc = dZ[d_at + i * m] * A[a_at + p * m]
+                a = _block(A, a_at + p * m, m)
+                acc = d[0] * a[0]
                 for j in range(1, m):
-                    acc += dZ[d_at + i * m + j] * A[a_at + p * m + j]
-                grads[w_at + i * k + p] = acc
+                    acc += d[j] * a[j]
+                g[p] = acc
     for i in range(n):
         if l2_over_m != 0.0:
+            g, w = _block(grads, w_at + i * k, k), _block(theta, w_at + i * k, k)
             for p in range(k):
-                grads[w_at + i * k + p] += l2_over_m * theta[w_at + i * k + p]
-        grads[b_at + i] = _row_sum(dZ, d_at + i * m, m)
+                g[p] += l2_over_m * w[p]
+        grads[b_at + i] = _row_sum(_block(dZ, d_at + i * m, m), m)
 
 
 @_inl
-def _row_sum(x, at, m):
-    """``x[at:at + m].sum()`` with four partial sums.
+def _row_sum(x, m):
+    """``x[:m].sum()`` with four partial sums.
 
     A single running sum is one chain of dependent additions, each waiting
     for the last; four independent chains overlap. Twin: ``dZ.sum(axis=1)``
@@ -217,12 +270,12 @@ def _row_sum(x, at, m):
     rounding).
     """
     s0 = s1 = s2 = s3 = 0.0
-    for j in range(at, at + m - 3, 4):
+    for j in range(0, m - 3, 4):
         s0 += x[j]
         s1 += x[j + 1]
         s2 += x[j + 2]
         s3 += x[j + 3]
-    for j in range(at + m - m % 4, at + m):
+    for j in range(m - m % 4, m):
         s0 += x[j]
     return (s0 + s1) + (s2 + s3)
 
@@ -239,23 +292,24 @@ def _back_hidden(theta, w_at, n, k, dZ, d_at, A, a_at, hidden, out, o_at, m):
     else:
         # Row by row, a multiply-add of whole rows of dZ: vectorizes over j.
         for p in range(k):
-            w = theta[w_at + p]
+            o, d, w = _block(out, o_at + p * m, m), _block(dZ, d_at, m), theta[w_at + p]
             for j in range(m):
-                out[o_at + p * m + j] = w * dZ[d_at + j]
+                o[j] = w * d[j]
             for i in range(1, n):
-                w = theta[w_at + i * k + p]
+                d, w = _block(dZ, d_at + i * m, m), theta[w_at + i * k + p]
                 for j in range(m):
-                    out[o_at + p * m + j] += w * dZ[d_at + i * m + j]
+                    o[j] += w * d[j]
     # One loop per activation (not a branch per element), so each vectorizes.
+    o, a = _block(out, o_at, k * m), _block(A, a_at, k * m)
     if hidden == TANH:
         for q in range(k * m):
-            out[o_at + q] *= 1.0 - A[a_at + q] * A[a_at + q]
+            o[q] *= 1.0 - a[q] * a[q]
     elif hidden == SIGMOID:
         for q in range(k * m):
-            out[o_at + q] *= A[a_at + q] * (1.0 - A[a_at + q])
+            o[q] *= a[q] * (1.0 - a[q])
     else:
         for q in range(k * m):
-            out[o_at + q] = out[o_at + q] if A[a_at + q] > 0.0 else 0.0
+            o[q] = o[q] if a[q] > 0.0 else 0.0
 
 
 @_jit
@@ -265,23 +319,29 @@ def _softmax(A, at, n, m, scratch):
     Twin: ``fnnet.activations.softmax``. ``scratch`` holds at least ``m``
     values (the column maxima, then the sums), so nothing is allocated.
     """
+    z = _block(A, at, m)
     for j in range(m):
-        scratch[j] = A[at + j]
+        scratch[j] = z[j]
     for i in range(1, n):
+        z = _block(A, at + i * m, m)
         for j in range(m):
-            scratch[j] = max(scratch[j], A[at + i * m + j])
+            scratch[j] = max(scratch[j], z[j])
     for i in range(n):
+        z = _block(A, at + i * m, m)
         for j in range(m):
-            A[at + i * m + j] -= scratch[j]
+            z[j] -= scratch[j]
     elementwise("exp", A, at, at + n * m)
+    z = _block(A, at, m)
     for j in range(m):
-        scratch[j] = A[at + j]
+        scratch[j] = z[j]
     for i in range(1, n):
+        z = _block(A, at + i * m, m)
         for j in range(m):
-            scratch[j] += A[at + i * m + j]
+            scratch[j] += z[j]
     for i in range(n):
+        z = _block(A, at + i * m, m)
         for j in range(m):
-            A[at + i * m + j] /= scratch[j]
+            z[j] /= scratch[j]
 
 
 @_inl
@@ -295,8 +355,9 @@ def _activate(code, A, at, n, m, scratch):
     elif code == SOFTMAX:
         _softmax(A, at, n, m, scratch)
     elif code == RELU:
-        for q in range(at, stop):
-            A[q] = max(A[q], 0.0)
+        z = _block(A, at, n * m)
+        for q in range(n * m):
+            z[q] = max(z[q], 0.0)
 
 
 @_inl
@@ -338,9 +399,10 @@ def _backward(theta, layout, inp, rows, tgt, m, hidden, A, dZ, offsets, l2, grad
     targets (flat).
     """
     L = layout.shape[0]
-    out_at = offsets[L - 1]
-    for q in range(layout[L - 1, 0] * m):
-        dZ[out_at + q] = (A[out_at + q] - tgt[q]) / m
+    size = layout[L - 1, 0] * m
+    d, a = _block(dZ, offsets[L - 1], size), _block(A, offsets[L - 1], size)
+    for q in range(size):
+        d[q] = (a[q] - tgt[q]) / m
     for l in range(L - 1, -1, -1):
         n, k, w_at, b_at = layout[l, 0], layout[l, 1], layout[l, 2], layout[l, 3]
         src, src_at = (inp, 0) if l == 0 else (A, offsets[l - 1])
@@ -373,16 +435,15 @@ def _cost(output, A, at, tgt, n, m, terms):
         return s / m
     lo, hi = _clip_bounds(A)
     for i in range(n):
-        row = i * m
+        z, t = _block(A, at + i * m, m), _block(tgt, i * m, m)
         if output == SIGMOID:
             for j in range(m):
-                a, y = np.float64(min(max(A[at + row + j], lo), hi)), tgt[row + j]
+                a, y = np.float64(min(max(z[j], lo), hi)), t[j]
                 terms[j] = y * positive_log(a) + (1.0 - y) * positive_log(1.0 - a)
         else:
             for j in range(m):
-                a = np.float64(min(max(A[at + row + j], lo), hi))
-                terms[j] = tgt[row + j] * positive_log(a)
-        s -= _row_sum(terms, 0, m)
+                terms[j] = t[j] * positive_log(np.float64(min(max(z[j], lo), hi)))
+        s -= _row_sum(terms, m)
     return s / m
 
 
@@ -492,9 +553,9 @@ def _gather_rows(rows, orders, e, start, size, out):
     """
     n = rows.shape[1]
     for j in range(size):
-        r = orders[e, start + j]
+        o, x = _block(out, j * n, n), _block(rows, orders[e, start + j] * n, n)
         for i in range(n):
-            out[j * n + i] = rows[r, i]
+            o[i] = x[i]
 
 
 @_jit
