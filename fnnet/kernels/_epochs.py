@@ -3,13 +3,14 @@
 Twin: ``fnnet.train._train_numpy``, and each function names the step it
 mirrors. The kernel takes the records below, built by ``compiled.py``.
 
-Layout: every array is flat and indexed by offsets, so the epoch loop makes
-no views. ``theta`` holds ``W1`` (row-major), ``b1``, ``W2``, ...;
-``layout[l] = (n, k, w_at, b_at)``: layer ``l + 1``'s ``W`` is ``(n, k)``, and
-``W`` and ``b`` start at ``w_at`` and ``b_at``. A batch of ``m`` examples is
-row-major with stride ``m``: ``A`` holds each layer's activations and ``dZ``
-their gradients, from ``offsets[l]``; a full batch (its inputs as columns or
-as rows) and the validation set are read in place. A minibatch is gathered
+Layout: every array is flat and indexed by offsets, through unowned blocks
+(:func:`_block`), so the epoch loop counts no references. ``theta`` holds
+``W1`` (row-major), ``b1``, ``W2``, ...; ``layout[l] = (n, k, w_at, b_at)``:
+layer ``l + 1``'s ``W`` is ``(n, k)``, and ``W`` and ``b`` start at ``w_at``
+and ``b_at``. A batch of ``m`` examples is row-major with stride ``m``:
+``A`` holds each layer's activations and ``dZ`` their gradients, from
+``offsets[l]``; a full batch (its inputs as columns or as rows) and the
+validation set are read in place. A minibatch is gathered
 from copies of ``X`` and ``Y`` with one example per row (``Data.X_rows``), its
 inputs into ``A``'s first block as rows (``(m, n_x)``, one contiguous copy per
 example: the first layer's products read them transposed) and its targets
@@ -430,8 +431,9 @@ def _cost(output, A, at, tgt, n, m, terms):
     """
     s = 0.0
     if output == IDENTITY:
+        z = _block(A, at, n * m)
         for q in range(n * m):
-            s += 0.5 * (A[at + q] - tgt[q]) * (A[at + q] - tgt[q])
+            s += 0.5 * (z[q] - tgt[q]) * (z[q] - tgt[q])
         return s / m
     lo, hi = _clip_bounds(A)
     for i in range(n):
