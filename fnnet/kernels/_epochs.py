@@ -30,8 +30,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import carray, njit, types
-from numba.extending import intrinsic, overload
+from numba import njit, types
+from numba.extending import lower_builtin, type_callable
 from numba.np.arrayobj import populate_array
 from numpy.typing import NDArray
 
@@ -131,16 +131,6 @@ class Chunk(NamedTuple):
     val_accuracies: NDArray[np.float64]
 
 
-@intrinsic
-def _data_pointer(typingctx, arr):
-    """A typed pointer to ``arr``'s data (no reference is taken)."""
-
-    def codegen(context, builder, sig, args):
-        return context.make_array(sig.args[0])(context, builder, args[0]).data
-
-    return types.CPointer(arr.dtype)(arr), codegen
-
-
 def _unowned(a):
     """``a`` as an array that Numba does not reference-count.
 
@@ -150,13 +140,6 @@ def _unowned(a):
     Valid only while the owner keeps ``a`` alive. In plain Python: ``a``.
     """
     return a
-
-
-@overload(_unowned)
-def _unowned_compiled(a):
-    if a.layout != "C":  # carray assumes C order: refuse anything else
-        return None
-    return lambda a: carray(_data_pointer(a), a.shape)
 
 
 def _block(a, at, size):
@@ -171,34 +154,68 @@ def _block(a, at, size):
     return a.reshape(-1)[at : at + size]
 
 
-@intrinsic
-def _block_view(typingctx, arr, at, size):
-    block = types.Array(arr.dtype, 1, "C")
-
-    def codegen(context, builder, sig, args):
-        src = context.make_array(sig.args[0])(context, builder, args[0])
-        out = context.make_array(block)(context, builder)
-        itemsize = context.get_constant(
-            types.intp, context.get_abi_sizeof(context.get_data_type(arr.dtype))
-        )
-        populate_array(
-            out,
-            data=builder.gep(src.data, [args[1]]),
-            shape=[args[2]],
-            strides=[itemsize],
-            itemsize=itemsize,
-            meminfo=None,
-        )
-        return out._getvalue()
-
-    return block(arr, types.intp, types.intp), codegen
+# Compiled, both are typed and lowered directly (not through ``overload``,
+# which would compile a function per argument type for a few instructions).
+# Their results are writable arrays: one type per dtype in the kernel.
 
 
-@overload(_block)
-def _block_compiled(a, at, size):
-    if a.layout != "C":
+@type_callable(_unowned)
+def _type_unowned(context):
+    def typer(a):
+        if isinstance(a, types.Array) and a.layout == "C":
+            return types.Array(a.dtype, a.ndim, "C")
         return None
-    return lambda a, at, size: _block_view(a, at, size)
+
+    return typer
+
+
+@lower_builtin(_unowned, types.Array)
+def _lower_unowned(context, builder, sig, args):
+    src = context.make_array(sig.args[0])(context, builder, args[0])
+    out = context.make_array(sig.return_type)(context, builder)
+    populate_array(
+        out,
+        data=src.data,
+        shape=src.shape,
+        strides=src.strides,
+        itemsize=src.itemsize,
+        meminfo=None,
+    )
+    return out._getvalue()
+
+
+@type_callable(_block)
+def _type_block(context):
+    def typer(a, at, size):
+        if (
+            isinstance(a, types.Array)
+            and a.layout == "C"
+            and isinstance(at, types.Integer)
+            and isinstance(size, types.Integer)
+        ):
+            return types.Array(a.dtype, 1, "C")
+        return None
+
+    return typer
+
+
+@lower_builtin(_block, types.Array, types.Integer, types.Integer)
+def _lower_block(context, builder, sig, args):
+    src = context.make_array(sig.args[0])(context, builder, args[0])
+    out = context.make_array(sig.return_type)(context, builder)
+    at, size = (
+        context.cast(builder, v, t, types.intp)
+        for v, t in zip(args[1:], sig.args[1:], strict=True)
+    )
+    populate_array(
+        out,
+        data=builder.gep(src.data, [at]),
+        shape=[size],
+        strides=[src.itemsize],
+        itemsize=src.itemsize,
+        meminfo=None,
+    )
+    return out._getvalue()
 
 
 @_inl
@@ -449,7 +466,7 @@ def _cost(output, A, at, tgt, n, m, terms):
     return s / m
 
 
-@_jit
+@_inl
 def _clip_bounds(A):
     """``(tiny, 1 - epsneg)`` of A's dtype. Twin: ``fnnet.losses._clip01``."""
     if A.itemsize == 4:
@@ -601,7 +618,7 @@ def _batch(b, n_batches, mb, e, orders, data, flat, A, T):
     return A, T, size
 
 
-@_jit
+@_inl
 def _improved(cost, epoch, theta, best, best_cost, best_epoch):
     """Keep ``theta`` in ``best`` if ``cost`` beats the best so far.
 

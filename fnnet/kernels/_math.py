@@ -3,8 +3,8 @@
 Without Intel's SVML, ``np.exp`` and ``np.tanh`` in an ``@njit`` loop are
 scalar libm calls, and LLVM cannot vectorize a loop that contains a call. The
 element functions here (``_exp_f64``, ``_tanh_f32``, ...) use only arithmetic,
-comparisons, selects and bit manipulation, never a branch, and Numba inlines
-them into each loop, so LLVM makes packed AVX2 code of it without
+comparisons, selects and bit manipulation, never a branch, and LLVM inlines
+them into each loop and makes packed AVX2 code of it without
 ``fastmath`` (which stays off: NaN and saturation behaviour are part of the
 contract). Their polynomials and range reductions are written with explicit
 fused multiply-adds (:func:`_fma`), half the instructions of a multiply and
@@ -26,17 +26,17 @@ import math
 import llvmlite.binding as llvm
 import numpy as np
 from numba import config, njit, types
-from numba.extending import intrinsic, overload
+from numba.extending import lower_builtin, overload, type_callable
 
 from fnnet.kernels._config import CACHE, FASTMATH
 
 # "numpy" error model: float division never raises, so there is no
 # ZeroDivisionError branch in the loops to block vectorization.
 _jit = njit(cache=CACHE, fastmath=FASTMATH, error_model="numpy")
-# The element kernels are inlined by numba itself, before LLVM sees them:
-# LLVM's inliner gives up on bodies this large, and a loop that still
-# contains a call cannot be vectorized. Their small helpers are left to LLVM.
-_jit_inline = njit(cache=CACHE, fastmath=FASTMATH, error_model="numpy", inline="always")
+# Each function is compiled once, and LLVM inlines it where it is called,
+# into each loop (the tests check that no call is left in a loop). Inlining
+# in Numba instead (``inline="always"``) copies and recompiles its code at
+# every call site: the same machine code, a slower first compile.
 
 # ---------------------------------------------------------------------------
 # Constants
@@ -117,19 +117,27 @@ def _fma(a, b, c):
     return a * b + c
 
 
-@intrinsic
-def _fused(typingctx, a, b, c):
-    def codegen(context, builder, sig, args):
-        return builder.fma(*args)
+# Typed and lowered directly, not through ``overload``, which would compile
+# a function for one instruction.
+@type_callable(_fma)
+def _type_fma(context):
+    def typer(a, b, c):
+        if all(isinstance(x, (types.Float, types.Integer)) for x in (a, b, c)):
+            return types.float64
+        return None
 
-    return types.float64(types.float64, types.float64, types.float64), codegen
+    return typer
 
 
-@overload(_fma)
-def _fma_compiled(a, b, c):
+@lower_builtin(_fma, types.Number, types.Number, types.Number)
+def _lower_fma(context, builder, sig, args):
+    a, b, c = (
+        context.cast(builder, v, t, types.float64)
+        for v, t in zip(args, sig.args, strict=True)
+    )
     if HAS_FMA:
-        return lambda a, b, c: _fused(np.float64(a), np.float64(b), np.float64(c))
-    return lambda a, b, c: a * b + c
+        return builder.fma(a, b, c)
+    return builder.fadd(builder.fmul(a, b), c)
 
 
 # ---------------------------------------------------------------------------
@@ -177,7 +185,7 @@ def _expm1_poly_f32(r):
     return _fma(r2, p, r)
 
 
-@_jit_inline
+@_jit
 def _exp_f64(x):
     """exp(x) in float64 (within 1 ulp), saturating, NaN-propagating.
 
@@ -208,7 +216,7 @@ def _exp_f64(x):
     return y if x == x else x
 
 
-@_jit_inline
+@_jit
 def _exp_f32(x):
     """exp(x) to 5e-11 relative, for rounding to float32; saturating.
 
@@ -226,7 +234,7 @@ def _exp_f32(x):
     return y if x == x else x
 
 
-@_jit_inline
+@_jit
 def _tanh_f64(x):
     """tanh(x) in float64 (within 3 ulp), odd, saturating at +-1.
 
@@ -249,7 +257,7 @@ def _tanh_f64(x):
     return th if x == x else x
 
 
-@_jit_inline
+@_jit
 def _tanh_f32(x):
     """tanh(x) to about 1e-10 relative, for rounding to float32."""
     a = abs(x)
@@ -266,7 +274,7 @@ def _tanh_f32(x):
     return th if x == x else x
 
 
-@_jit_inline
+@_jit
 def _sigmoid_f64(z):
     """Logistic function: the reference formula with one division."""
     e = _exp_f64(-abs(z))
@@ -274,7 +282,7 @@ def _sigmoid_f64(z):
     return (1.0 if z >= 0.0 else e) / (1.0 + e)
 
 
-@_jit_inline
+@_jit
 def _sigmoid_f32(z):
     """Logistic function for float32 results, tracking the float32 reference.
 
@@ -309,7 +317,7 @@ _LG6 = 1.531383769920937332e-01
 _LG7 = 1.479819860511658591e-01
 
 
-@_jit_inline
+@_jit
 def positive_log(x):
     """Natural logarithm of a positive, normal, finite float64, within 1 ulp.
 
