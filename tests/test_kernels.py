@@ -324,3 +324,75 @@ def test_small_networks_run_blas_on_one_thread_and_restore_it(monkeypatch):
         assert getter() == 2
     finally:
         setter(before)
+
+
+# ---------------------------------------------------------- subnormal moments
+
+
+def _adam_step(dtype, mu, nu, eps=1e-8, t=800):
+    """One compiled Adam step at zero gradient from the given moments."""
+    theta = np.full(len(mu), 0.5, dtype)
+    mu, nu = np.array(mu, dtype), np.array(nu, dtype)
+    opt = K.OptimizerConfig(K.ADAM, 1e-3, 0.9, 0.999, eps)
+    K._adam(opt, t, theta, np.zeros_like(theta), mu, nu)
+    return theta, mu, nu
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam_sets_subnormal_moments_to_zero_and_keeps_nan(dtype):
+    sub = np.finfo(dtype).smallest_subnormal * 1000
+    theta, mu, nu = _adam_step(dtype, [sub, -sub, 1e-3, np.nan], [sub, 1e-6, 0, 1e-6])
+    assert mu[0] == mu[1] == 0 and nu[0] == 0
+    assert mu[2] == dtype(0.9) * dtype(1e-3) and np.isnan(mu[3])
+    # Where a moment was flushed the parameter is what it would have been.
+    assert theta[0] == theta[1] == dtype(0.5) and np.isnan(theta[3])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_adam_keeps_subnormal_nu_where_eps_is_too_small_to_hide_it(dtype):
+    # With eps this small, sqrt(nu) would change the update's denominator.
+    sub = np.finfo(dtype).smallest_subnormal * 1000
+    eps = 1e-200 if dtype == np.float64 else 1e-30
+    _, _, nu = _adam_step(dtype, [0.0], [sub], eps=eps)
+    assert nu[0] == dtype(0.999) * sub != 0
+
+
+def test_momentum_sets_subnormal_velocities_to_zero():
+    sub = np.finfo(np.float32).smallest_subnormal * 1000
+    theta = np.full(3, 0.5, np.float32)
+    velocity = np.array([sub, -sub, np.nan], np.float32)
+    opt = K.OptimizerConfig(K.MOMENTUM, 0.1, 0.9, 0.999, 1e-8)
+    count = np.zeros(1, np.int64)
+    K._step(opt, theta, np.zeros_like(theta), velocity, velocity.copy(), count)
+    assert velocity[0] == velocity[1] == 0 and np.isnan(velocity[2])
+    assert theta[0] == theta[1] == np.float32(0.5)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_flushed_moments_agree_with_the_reference(dtype):
+    # The first input is always 0, so the weights it feeds get no gradient;
+    # resumed from subnormal moments, the reference does arithmetic on them
+    # for every step and the kernel on zeros. Results agree as usual.
+    X = np.vstack([np.zeros((1, 60)), X5[1:]]).astype(dtype)
+    params = fn.initialize((5, 4, 1), seed=3, dtype=dtype)
+    sub = np.finfo(dtype).smallest_subnormal * 1000
+    mu = {
+        k: np.where(np.arange(v.size).reshape(v.shape) % 2, sub, -sub).astype(dtype)
+        for k, v in params.items()
+    }
+    nu = {k: np.full(v.shape, sub, dtype) for k, v in params.items()}
+    state = optim.AdamState(count=700, mu=mu, nu=nu)
+    pair = both(
+        params,
+        X,
+        LABELS.astype(dtype),
+        epochs=50,
+        output="sigmoid",
+        optimizer=optim.adam(1e-3),
+        state=state,
+    )
+    assert_agree(pair, dtype)
+    (_, h_jit), (_, h_ref) = pair
+    # W1's first column never had a gradient: flushed in the kernel only.
+    assert (h_jit.state.mu["W1"][:, 0] == 0).all()
+    assert (h_ref.state.mu["W1"][:, 0] != 0).any()
