@@ -22,6 +22,7 @@ from hypothesis.extra import numpy as hnp
 
 from fnnet.kernels._math import (
     HAS_FMA,
+    _tanh_f64,
     elementwise,
     positive_log,
     vexp,
@@ -42,6 +43,21 @@ READS_X86_ASSEMBLY = pytest.mark.skipif(
     not JIT or platform.machine().lower() not in ("x86_64", "amd64"),
     reason="reads x86 assembly of compiled code: needs the JIT on x86-64",
 )
+NEEDS_JIT = pytest.mark.skipif(not JIT, reason="reads compiled code: needs the JIT")
+#: A call, in LLVM IR, to one of the scalar element functions or their helpers.
+MATH_CALL = re.compile(
+    r"call [^\n]*@\"?_ZN5fnnet7kernels5_math\d+"
+    r"(_exp_f|_tanh_f|_sigmoid_f|positive_log|_pow2|_exp_poly|_expm1_poly)"
+)
+
+
+def math_calls(dispatcher) -> list[str]:
+    """The element-function calls left in ``dispatcher``'s optimized module.
+
+    Each function is compiled on its own and LLVM is left to inline it into
+    the loops: a call left there would keep the loop scalar.
+    """
+    return MATH_CALL.findall(dispatcher.inspect_llvm(dispatcher.signatures[0]))
 
 
 def sigmoid_reference(z: np.ndarray) -> np.ndarray:
@@ -319,10 +335,9 @@ def test_loops_are_vectorized(name: str, dtype: type) -> None:
     fresh(x, np.empty_like(x))
     asm = fresh.inspect_asm(fresh.signatures[0])
     # Packed double multiplies (SSE2 "mulpd" or AVX "vmulpd") in the loops,
-    # and no calls other than error handling (which goes through pointers).
+    # and no call left to an element function.
     assert re.search(r"\bv?mulpd\b", asm)
-    direct_calls = re.findall(r"^\s*call\w*\s+([^*\s]\S*)", asm, re.MULTILINE)
-    assert direct_calls == []
+    assert math_calls(fresh) == []
     # ...and packed fused multiply-adds where the CPU has them.
     assert bool(re.search(r"\bvfn?m(add|sub)\w*pd\b", asm)) == HAS_FMA
 
@@ -369,6 +384,20 @@ def test_kernel_loops_are_vectorized(name: str, dtype: type) -> None:
     caller = _caller(name)
     caller(np.ones(8, dtype), 0, 8)
     assert re.search(r"\bv?mulpd\b", caller.inspect_asm(caller.signatures[0]))
+    assert math_calls(caller) == []
+
+
+@NEEDS_JIT
+def test_math_calls_sees_a_call_that_is_not_inlined() -> None:
+    # The check above, on a loop that LLVM is told not to optimize.
+    def loop(x):
+        for i in range(x.shape[0]):
+            x[i] = _tanh_f64(x[i])
+
+    unoptimized = numba.njit(cache=False, error_model="numpy", _dbg_optnone=True)
+    caller = unoptimized(loop)
+    caller(np.ones(8))
+    assert math_calls(caller) == ["_tanh_f"]
 
 
 def _log_loop(x: np.ndarray, out: np.ndarray) -> None:

@@ -338,34 +338,48 @@ def _adam_step(dtype, mu, nu, eps=1e-8, t=800):
     return theta, mu, nu
 
 
+def _textbook_adam_step(dtype, mu, nu, eps, t=800):
+    """The same step unflushed, rounded as the kernel rounds (NumPy scalars)."""
+    lr_over_c1 = dtype(1e-3 / (1.0 - 0.9**t))
+    one_over_c2 = dtype(1.0 / (1.0 - 0.999**t))
+    m, v = dtype(0.9) * dtype(mu), dtype(0.999) * dtype(nu)
+    return dtype(0.5) - lr_over_c1 * m / (np.sqrt(v * one_over_c2) + dtype(eps))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_adam_sets_subnormal_moments_to_zero_and_keeps_nan(dtype):
     sub = np.finfo(dtype).smallest_subnormal * 1000
     theta, mu, nu = _adam_step(dtype, [sub, -sub, 1e-3, np.nan], [sub, 1e-6, 0, 1e-6])
     assert mu[0] == mu[1] == 0 and nu[0] == 0
     assert mu[2] == dtype(0.9) * dtype(1e-3) and np.isnan(mu[3])
-    # Where a moment was flushed the parameter is what it would have been.
-    assert theta[0] == theta[1] == dtype(0.5) and np.isnan(theta[3])
+    assert np.isnan(theta[3])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_adam_keeps_subnormal_nu_where_eps_is_too_small_to_hide_it(dtype):
-    # With eps this small, sqrt(nu) would change the update's denominator.
+def test_adam_flushes_nu_only_where_the_update_cannot_change(dtype):
+    # nu is flushed only if sqrt(tiny / c2) < eps 2**-(p + 2), p the precision:
+    # on either side of that eps, from the largest subnormal nu, the step
+    # equals the unflushed one bit for bit.
+    info = np.finfo(dtype)
+    nu0 = info.tiny - info.smallest_subnormal  # the largest subnormal
+    one_over_c2 = float(dtype(1.0 / (1.0 - 0.999**800)))
+    threshold = np.sqrt(float(info.tiny) * one_over_c2) / (float(info.epsneg) / 4)
+    for eps, flushed in ((2 * threshold, True), (threshold / 2, False)):
+        theta, _, nu = _adam_step(dtype, [1e-3], [nu0], eps=eps)
+        assert (nu[0] == 0) == flushed, eps
+        assert theta[0] == _textbook_adam_step(dtype, 1e-3, nu0, eps), eps
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_momentum_sets_subnormal_velocities_to_zero(dtype):
     sub = np.finfo(dtype).smallest_subnormal * 1000
-    eps = 1e-200 if dtype == np.float64 else 1e-30
-    _, _, nu = _adam_step(dtype, [0.0], [sub], eps=eps)
-    assert nu[0] == dtype(0.999) * sub != 0
-
-
-def test_momentum_sets_subnormal_velocities_to_zero():
-    sub = np.finfo(np.float32).smallest_subnormal * 1000
-    theta = np.full(3, 0.5, np.float32)
-    velocity = np.array([sub, -sub, np.nan], np.float32)
+    theta = np.full(3, 0.5, dtype)
+    velocity = np.array([sub, -sub, np.nan], dtype)
     opt = K.OptimizerConfig(K.MOMENTUM, 0.1, 0.9, 0.999, 1e-8)
     count = np.zeros(1, np.int64)
-    K._step(opt, theta, np.zeros_like(theta), velocity, velocity.copy(), count)
+    finite = K._step(opt, theta, np.zeros_like(theta), velocity, velocity.copy(), count)
     assert velocity[0] == velocity[1] == 0 and np.isnan(velocity[2])
-    assert theta[0] == theta[1] == np.float32(0.5)
+    assert not finite and np.isnan(theta[2])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
@@ -395,4 +409,5 @@ def test_flushed_moments_agree_with_the_reference(dtype):
     (_, h_jit), (_, h_ref) = pair
     # W1's first column never had a gradient: flushed in the kernel only.
     assert (h_jit.state.mu["W1"][:, 0] == 0).all()
+    assert (h_jit.state.nu["W1"][:, 0] == 0).all()
     assert (h_ref.state.mu["W1"][:, 0] != 0).any()

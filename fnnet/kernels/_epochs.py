@@ -532,7 +532,7 @@ def _step(opt, theta, grads, mu, nu, count):
         tiny, zero = _rounded(_clip_bounds(theta)[0], theta), _rounded(0.0, theta)
         for i in range(theta.shape[0]):
             v = beta * mu[i] + grads[i]
-            v = v if not abs(v) < tiny else zero  # see _adam: theta moves < lr tiny
+            v = v if not abs(v) < tiny else zero  # see _adam; < lr tiny / (1 - beta)
             mu[i] = v
             theta[i] = theta[i] - lr * v
     else:
@@ -553,16 +553,18 @@ def _adam(opt, t, theta, grads, mu, nu):
     so that an element needs one division and one square root, not three
     (the results move by an ulp or so).
 
-    Unlike the twin, subnormal moments are set to zero. On x86 arithmetic on
-    subnormal numbers runs in microcode, about a hundred times slower, and
-    the first moment of every weight whose gradient stays zero (those of a
-    dead ReLU unit) decays into them after some 700 steps in float32 (7,000
-    in float64): on MNIST-shaped data that made float32 epochs a third
-    slower. A flushed ``mu`` moves a parameter by less than
-    ``lr / c1 * tiny / eps`` (1e-32 in float32 at the defaults). ``nu`` is
-    flushed only while ``sqrt(tiny / c2)`` is under half an ulp of ``eps``:
-    the denominator ``sqrt(nu / c2) + eps`` is then ``eps`` either way. NaN
-    and infinity are kept.
+    Unlike the twin, subnormal moments are set to zero. Many x86 processors
+    (Intel's among them) handle subnormal operands in microcode, about a
+    hundred times slower, and the first moment of every weight whose
+    gradient stays zero (those of a dead ReLU unit) decays into them after
+    some 700 steps in float32 (7,000 in float64): on MNIST-shaped data that
+    made float32 epochs a third slower. A flushed ``mu`` would have moved a
+    parameter by less than ``lr / c1 * tiny / eps`` in a step, and less than
+    ``lr * tiny / ((1 - beta1)**2 * eps)`` over the rest of the run (1e-31
+    in float32 at the defaults; the bound grows as ``eps`` shrinks). ``nu``
+    is flushed only while ``sqrt(tiny / c2)`` is under half an ulp of
+    ``eps``: the denominator ``sqrt(nu / c2) + eps`` is then ``eps`` either
+    way. NaN and infinity are kept.
     """
     eps = _rounded(opt.eps, theta)
     beta1, beta2 = _rounded(opt.beta1, theta), _rounded(opt.beta2, theta)
@@ -571,7 +573,7 @@ def _adam(opt, t, theta, grads, mu, nu):
     lr_over_c1 = _rounded(opt.lr / (1.0 - opt.beta1**t), theta)
     one_over_c2 = _rounded(1.0 / (1.0 - opt.beta2**t), theta)
     tiny, hi = _clip_bounds(theta)  # hi = 1 - 2**-p, p the dtype's precision
-    # eps * 2**-(p + 2), half of the half ulp: a margin for the rounding of nu / c2.
+    # eps * 2**-(p + 2), at most half of eps's half ulp: a margin for roundings.
     nu_tiny = tiny if np.sqrt(tiny * one_over_c2) < eps * (1.0 - hi) * 0.25 else 0.0
     mu_tiny, nu_tiny = _rounded(tiny, theta), _rounded(nu_tiny, theta)
     zero = _rounded(0.0, theta)
